@@ -1,0 +1,98 @@
+package io.sluice;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.auth.AccessPolicy;
+import io.sluice.backplane.Backplane;
+import io.sluice.config.SluiceConfig;
+import io.sluice.fanout.FanoutCore;
+import io.sluice.history.SnapshotService;
+import io.sluice.http.ApiError;
+import io.sluice.http.HttpResponses;
+import io.sluice.http.QueryParams;
+import io.sluice.http.RequestRouter;
+import io.sluice.http.RequestRouter.Route;
+import io.sluice.http.RequestRouter.Routes;
+import io.sluice.http.SluiceServerInitializer;
+import io.sluice.metrics.GatewayMetrics;
+import io.sluice.publish.PublishParser;
+import io.sluice.publish.PublishService;
+import io.sluice.stream.StreamService;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+
+/**
+ * The routing tables of the two listeners, wired to their services. Built once per server; the
+ * initializers it returns are what {@link SluiceServer} binds and what pipeline tests drive.
+ */
+public final class Endpoints {
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] READY = "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8);
+
+    private final SluiceConfig config;
+    private final FanoutCore fanout;
+    private final AccessPolicy access;
+    private final Backplane backplane;
+    private final GatewayMetrics metrics;
+    private final Supplier<String> notReadyReason;
+
+    /**
+     * @param notReadyReason why the node should not get traffic now, or null when it is ready
+     */
+    public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
+                     GatewayMetrics metrics, Supplier<String> notReadyReason) {
+        this.config = config;
+        this.fanout = fanout;
+        this.access = access;
+        this.backplane = backplane;
+        this.metrics = metrics;
+        this.notReadyReason = notReadyReason;
+    }
+
+    /** The public listener: CONTRACT §2–§4 plus health. */
+    public SluiceServerInitializer publicInitializer() {
+        PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane);
+        StreamService streams = new StreamService(fanout, access, metrics, config);
+        SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
+        return initializer(new Routes(
+                new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
+                new Route("/v1/events", HttpMethod.GET, (ctx, req, q, p) ->
+                        HttpResponses.json(ctx, req, HttpResponseStatus.OK, snapshots.snapshot(req, q))),
+                new Route("/v1/publish", HttpMethod.POST, (ctx, req, q, p) -> publish.publish(ctx, req, q)),
+                new Route("/v1/broadcast", HttpMethod.POST, (ctx, req, q, p) -> publish.broadcast(ctx, req, q)),
+                new Route("/v1/users/{userId}/events", HttpMethod.POST, publish::toUser),
+                new Route("/healthz", HttpMethod.GET, this::healthz),
+                new Route("/readyz", HttpMethod.GET, this::readyz)));
+    }
+
+    /** The management listener: health now; metrics, stats and the dashboard join it with operations. */
+    public SluiceServerInitializer managementInitializer() {
+        return initializer(new Routes(
+                new Route("/healthz", HttpMethod.GET, this::healthz),
+                new Route("/readyz", HttpMethod.GET, this::readyz)));
+    }
+
+    private SluiceServerInitializer initializer(Routes routes) {
+        RequestRouter router = new RequestRouter(routes, config.maxInitialLineLength(), config.maxHeaderSize());
+        return new SluiceServerInitializer(router, config.maxInitialLineLength(), config.maxHeaderSize(),
+                (int) config.maxBodyBytes());
+    }
+
+    private void healthz(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {
+        HttpResponses.json(ctx, req, HttpResponseStatus.OK, HEALTHY);
+    }
+
+    private void readyz(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {
+        String reason = notReadyReason.get();
+        if (reason == null) {
+            HttpResponses.json(ctx, req, HttpResponseStatus.OK, READY);
+        } else {
+            HttpResponses.error(ctx, req, ApiError.UNAVAILABLE, "not ready: " + reason, false,
+                    r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, 1));
+        }
+    }
+}

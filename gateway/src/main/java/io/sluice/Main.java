@@ -1,0 +1,53 @@
+package io.sluice;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.SluiceConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Command-line entry: reads the configuration (defaults, file, environment, flags), starts the gateway,
+ * prints {@code sluice listening port=<n> managementPort=<m>} on standard output, and stops cleanly on
+ * SIGTERM/SIGINT. Exit codes: 0 after a clean stop, 2 for a bad configuration, 1 when start-up fails.
+ */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (ConfigLoader.isHelpRequested(args)) {
+            System.out.println(ConfigLoader.helpText());
+            return;
+        }
+        SluiceConfig config;
+        SluiceServer server;
+        try {
+            ConfigLoader.LoadedConfig loaded = ConfigLoader.load(args, System.getenv());
+            loaded.warnings().forEach(w -> log.warn("config: {}", w));
+            config = loaded.config();
+            server = SluiceServer.start(config);
+        } catch (ConfigException e) {
+            System.err.println("sluice: configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        } catch (RuntimeException e) {
+            System.err.println("sluice: failed to start: " + e);
+            log.error("start-up failed", e);
+            System.exit(1);
+            return;
+        }
+        System.out.println("sluice listening port=" + server.port() + " managementPort=" + server.managementPort());
+        System.out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "sluice-shutdown"));
+        stopped.await();
+    }
+}

@@ -1,0 +1,28 @@
+package io.sluice.auth;
+
+import io.netty.handler.codec.http.HttpRequest;
+import io.sluice.http.ApiException;
+import io.sluice.http.QueryParams;
+
+/**
+ * The authentication and authorisation hook (CONTRACT §5). Implementations are immutable and thread-safe;
+ * every method is called on the requesting channel's event loop and must not block.
+ */
+public interface AccessPolicy {
+
+    /**
+     * Identifies the caller.
+     *
+     * @throws ApiException {@code unauthorized} when credentials are present but invalid
+     */
+    Principal authenticate(HttpRequest request, QueryParams query);
+
+    /** @throws ApiException {@code unauthorized} or {@code forbidden} when {@code principal} may not read it */
+    void checkSubscribe(Principal principal, String topic);
+
+    /** @throws ApiException {@code unauthorized} or {@code forbidden} when {@code principal} may not publish */
+    void checkPublish(Principal principal, String topic);
+
+    /** True when no auth is configured at all: development mode, announced loudly at start-up. */
+    boolean isOpen();
+}

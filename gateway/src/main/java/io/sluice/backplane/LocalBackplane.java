@@ -1,0 +1,47 @@
+package io.sluice.backplane;
+
+import io.sluice.fanout.CommitResult;
+import io.sluice.fanout.EncodedEvent;
+import io.sluice.fanout.FanoutCore;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The in-process backplane: a publish commits straight into this node's fan-out, synchronously. Refuses a
+ * batch only when a fan-out queue is full (an event loop far behind), which the caller answers with 503.
+ */
+public final class LocalBackplane implements Backplane {
+    private final FanoutCore fanout;
+
+    public LocalBackplane(FanoutCore fanout) {
+        this.fanout = fanout;
+    }
+
+    @Override
+    public CompletionStage<CommitResult> publish(List<EncodedEvent> batch) {
+        CommitResult result = fanout.commit(batch);
+        if (result == null) {
+            batch.forEach(EncodedEvent::release);
+            return CompletableFuture.failedFuture(new BackplaneUnavailableException(
+                    "fan-out queues are full; retry shortly"));
+        }
+        return CompletableFuture.completedFuture(result);
+    }
+
+    @Override
+    public boolean isUp() {
+        return true;
+    }
+
+    @Override
+    public String describe() {
+        return "local";
+    }
+
+    @Override
+    public void close() {
+        // nothing outside the fan-out, which the server releases
+    }
+}

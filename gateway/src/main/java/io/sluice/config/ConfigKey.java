@@ -1,0 +1,260 @@
+package io.sluice.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
+
+/**
+ * The table of configuration keys: the single definition of each key's name, environment variable, flag,
+ * default, meaning, grammar and allowed range. Parsing, validation, {@code --help} and the README table are all
+ * derived from it. Typed constants in the manner of Netty's {@code ChannelOption<T>}, so a value read for a key
+ * has that key's Java type without casts.
+ *
+ * <p>A key {@code camelCase} is the environment variable {@code SLUICE_CAMEL_CASE} and the flag
+ * {@code --camel-case} (CONTRACT section 9). {@link #all()} lists the keys in declaration order, which is also
+ * the order of {@link SluiceConfig}'s components.
+ *
+ * @param <T> the Java type of the key's value
+ */
+public final class ConfigKey<T> {
+    /** Filled by the constructor, so it must be initialised before the first key below. */
+    private static final List<ConfigKey<?>> ALL = new ArrayList<>();
+
+    public static final ConfigKey<Integer> PORT = key("port",
+            ValueType.integer(0, 65535), SluiceConfig.DEFAULT_PORT,
+            "Port for streams, snapshots and publishing; 0 picks a free port.");
+    public static final ConfigKey<Integer> MANAGEMENT_PORT = key("managementPort",
+            ValueType.integer(0, 65535), SluiceConfig.DEFAULT_MANAGEMENT_PORT,
+            "Port for /metrics, /healthz, /readyz, /v1/stats and the dashboard; 0 picks a free port.");
+    public static final ConfigKey<String> BIND_ADDRESS = key("bindAddress",
+            ValueType.host(), SluiceConfig.DEFAULT_BIND_ADDRESS,
+            "Address both ports listen on: an IPv4 or IPv6 literal or a host name.");
+    public static final ConfigKey<Duration> HEARTBEAT_INTERVAL = key("heartbeatInterval",
+            ValueType.duration(Duration.ofMillis(100), Duration.ofHours(1)), SluiceConfig.DEFAULT_HEARTBEAT_INTERVAL,
+            "A stream that has sent nothing for this long gets a comment line, keeping proxies from timing it out.");
+    public static final ConfigKey<Integer> RECONNECT_MILLIS = key("reconnectMillis",
+            ValueType.integer(0, 3_600_000), SluiceConfig.DEFAULT_RECONNECT_MILLIS,
+            "Reconnect delay in milliseconds sent to every new stream as its retry: field.");
+    public static final ConfigKey<Integer> HISTORY_SIZE = key("historySize",
+            ValueType.integer(0, 1_000_000), SluiceConfig.DEFAULT_HISTORY_SIZE,
+            "Events kept per topic for Last-Event-ID replay and snapshots; 0 keeps none.");
+    public static final ConfigKey<Integer> MAX_STREAM_LAG = key("maxStreamLag",
+            ValueType.integer(0, 1_000_000), SluiceConfig.DEFAULT_MAX_STREAM_LAG,
+            "Events a stream may fall behind before it is cut off to resume from history;"
+                    + " the effective bound is min(maxStreamLag, historySize).");
+    public static final ConfigKey<Integer> MAX_TOPICS_PER_CONNECTION = key("maxTopicsPerConnection",
+            ValueType.integer(1, 1024), SluiceConfig.DEFAULT_MAX_TOPICS_PER_CONNECTION,
+            "Most topics one stream or snapshot request may name.");
+    public static final ConfigKey<Long> MAX_EVENT_BYTES = key("maxEventBytes",
+            ValueType.size(1, 16 * ValueType.MIB), SluiceConfig.DEFAULT_MAX_EVENT_BYTES,
+            "Largest event a publish may carry; a larger one is rejected with 413.");
+    public static final ConfigKey<Long> MAX_BODY_BYTES = key("maxBodyBytes",
+            ValueType.size(1, 64 * ValueType.MIB), SluiceConfig.DEFAULT_MAX_BODY_BYTES, MAX_EVENT_BYTES,
+            "Largest publish request body; a larger one is rejected with 413.");
+    public static final ConfigKey<Integer> MAX_INITIAL_LINE_LENGTH = key("maxInitialLineLength",
+            ValueType.intSize(256, (int) ValueType.MIB), SluiceConfig.DEFAULT_MAX_INITIAL_LINE_LENGTH,
+            "Longest HTTP request line; a longer one is rejected and the connection closed.");
+    public static final ConfigKey<Integer> MAX_HEADER_SIZE = key("maxHeaderSize",
+            ValueType.intSize((int) ValueType.KIB, (int) ValueType.MIB), SluiceConfig.DEFAULT_MAX_HEADER_SIZE,
+            "Largest total size of a request's HTTP headers; larger is rejected and the connection closed.");
+    public static final ConfigKey<Integer> WRITE_BUFFER_LOW_WATER_MARK = key("writeBufferLowWaterMark",
+            ValueType.intSize(1, (int) (64 * ValueType.MIB)), SluiceConfig.DEFAULT_WRITE_BUFFER_LOW_WATER_MARK,
+            "A stream whose socket stopped draining is writable again once its unsent bytes fall below this.");
+    public static final ConfigKey<Integer> WRITE_BUFFER_HIGH_WATER_MARK = key("writeBufferHighWaterMark",
+            ValueType.intSize(1, (int) (64 * ValueType.MIB)), SluiceConfig.DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK,
+            WRITE_BUFFER_LOW_WATER_MARK,
+            "Unsent bytes per stream above which the socket counts as not draining and the stream starts to lag.");
+    public static final ConfigKey<Integer> FANOUT_QUEUE_CAPACITY = key("fanoutQueueCapacity",
+            ValueType.integer(1024, 16_777_216), SluiceConfig.DEFAULT_FANOUT_QUEUE_CAPACITY,
+            "Events queued per event loop for delivery; when it is full, publishes are refused rather than queued.");
+    public static final ConfigKey<Integer> EVENT_LOOP_THREADS = key("eventLoopThreads",
+            ValueType.integer(0, 1024), SluiceConfig.DEFAULT_EVENT_LOOP_THREADS,
+            "Event-loop threads; 0 means one per available processor.");
+    public static final ConfigKey<SluiceConfig.Transport> TRANSPORT = key("transport",
+            ValueType.enumeration(SluiceConfig.Transport.class), SluiceConfig.DEFAULT_TRANSPORT,
+            "Socket transport: auto (native epoll where available, else nio), epoll or nio.");
+    public static final ConfigKey<String> BACKPLANE = key("backplane",
+            ValueType.constant("local", "\"local\" (redis://host:port arrives with cluster mode)"),
+            SluiceConfig.DEFAULT_BACKPLANE,
+            "How nodes share events; local means a single node.");
+    public static final ConfigKey<Boolean> DEV_CLOCK = key("devClock",
+            ValueType.bool(), SluiceConfig.DEFAULT_DEV_CLOCK,
+            "In open development mode (no auth configured), publish a tick to topic demo/clock every second.");
+
+    private static final List<ConfigKey<?>> ALL_VIEW = Collections.unmodifiableList(ALL);
+    private static final Map<String, ConfigKey<?>> BY_NAME = index(ConfigKey::name);
+    private static final Map<String, ConfigKey<?>> BY_ENV_VAR = index(ConfigKey::envVar);
+    private static final Map<String, ConfigKey<?>> BY_FLAG = index(ConfigKey::flag);
+
+    private final String name;
+    private final String envVar;
+    private final String flag;
+    private final ValueType<T> type;
+    private final T defaultValue;
+    /** The key whose value this key's value must be at least, or null; {@link #atLeast} compares the two. */
+    private final ConfigKey<T> floor;
+    private final BiPredicate<T, T> atLeast;
+    private final String description;
+
+    private ConfigKey(String name, ValueType<T> type, T defaultValue, ConfigKey<T> floor, BiPredicate<T, T> atLeast,
+            String description) {
+        this.name = name;
+        this.envVar = "SLUICE_" + separated(name, '_').toUpperCase(Locale.ROOT);
+        this.flag = "--" + separated(name, '-');
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.floor = floor;
+        this.atLeast = atLeast;
+        this.description = description;
+        ALL.add(this);
+    }
+
+    private static <T> ConfigKey<T> key(String name, ValueType<T> type, T defaultValue, String description) {
+        return new ConfigKey<>(name, type, defaultValue, null, null, description);
+    }
+
+    /** A key whose value must also be at least the value of {@code floor}. */
+    private static <T extends Comparable<T>> ConfigKey<T> key(String name, ValueType<T> type, T defaultValue,
+            ConfigKey<T> floor, String description) {
+        return new ConfigKey<>(name, type, defaultValue, floor, (value, min) -> value.compareTo(min) >= 0, description);
+    }
+
+    /** Every key, in declaration order (the order of {@link SluiceConfig}'s components). */
+    public static List<ConfigKey<?>> all() {
+        return ALL_VIEW;
+    }
+
+    /** The key named exactly {@code name} (camelCase), if any. */
+    public static Optional<ConfigKey<?>> byName(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    /** The key set by the environment variable {@code envVar} (such as {@code SLUICE_PORT}), if any. */
+    public static Optional<ConfigKey<?>> byEnvVar(String envVar) {
+        return Optional.ofNullable(BY_ENV_VAR.get(envVar));
+    }
+
+    /** The key set by {@code flag} (such as {@code --port}, without a value), if any. */
+    public static Optional<ConfigKey<?>> byFlag(String flag) {
+        return Optional.ofNullable(BY_FLAG.get(flag));
+    }
+
+    /**
+     * The key that {@code spelling} most likely means, ignoring case, {@code -}, {@code _} and a leading
+     * {@code --} or {@code SLUICE_}: {@code max_event_bytes}, {@code --maxEventBytes} and
+     * {@code SLUICE_MAXEVENTBYTES} all suggest {@code maxEventBytes}. Used only to word error messages.
+     */
+    static Optional<ConfigKey<?>> suggest(String spelling) {
+        String wanted = loose(spelling);
+        return ALL.stream().filter(k -> loose(k.name).equals(wanted)).findFirst();
+    }
+
+    /** The camelCase key, as used in a config file. */
+    public String name() {
+        return name;
+    }
+
+    /** The environment variable, {@code SLUICE_} and the key in UPPER_SNAKE case. */
+    public String envVar() {
+        return envVar;
+    }
+
+    /** The command-line flag, {@code --} and the key in kebab case. */
+    public String flag() {
+        return flag;
+    }
+
+    /** The default value, written the way a file, variable or flag would set it. */
+    public String defaultText() {
+        return type.format(defaultValue);
+    }
+
+    /** What the key means, in one or two sentences. */
+    public String description() {
+        return description;
+    }
+
+    /** What values are allowed, including any rule relating this key to another. */
+    public String allowed() {
+        String range = type.describe();
+        return floor == null ? range : range + ", and at least " + floor.name;
+    }
+
+    T defaultValue() {
+        return defaultValue;
+    }
+
+    /** The key this key's value must be at least, or null if there is none. */
+    ConfigKey<T> floor() {
+        return floor;
+    }
+
+    /** Whether {@code value} satisfies this key's floor given the floor key's value (true without a floor). */
+    boolean meetsFloor(T value, T floorValue) {
+        return floor == null || atLeast.test(value, floorValue);
+    }
+
+    /**
+     * Parses and range-checks {@code text}, which came from {@code source} (such as "flag --port").
+     *
+     * @throws ConfigException naming this key, the text, the source and what is allowed
+     */
+    T read(String text, String source) {
+        try {
+            return type.read(text);
+        } catch (ValueType.Rejected e) {
+            throw invalid(text, source, e.detail());
+        }
+    }
+
+    boolean accepts(T value) {
+        return type.accepts(value);
+    }
+
+    String format(T value) {
+        return type.format(value);
+    }
+
+    /** The error for {@code text} from {@code source}; {@code detail}, if not null, says more than "expected …". */
+    ConfigException invalid(String text, String source, String detail) {
+        return new ConfigException("invalid " + name + " '" + text + "' (from " + source + "): "
+                + (detail == null ? "" : detail + "; ") + "expected " + type.describe());
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    private static Map<String, ConfigKey<?>> index(Function<ConfigKey<?>, String> spelling) {
+        Map<String, ConfigKey<?>> index = new HashMap<>();
+        for (ConfigKey<?> key : ALL) {
+            index.put(spelling.apply(key), key);
+        }
+        return Map.copyOf(index);
+    }
+
+    /** {@code camelCase} with {@code separator} before each upper-case letter, all in lower case. */
+    private static String separated(String camelCase, char separator) {
+        StringBuilder out = new StringBuilder(camelCase.length() + 4);
+        for (char c : camelCase.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                out.append(separator).append(Character.toLowerCase(c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String loose(String spelling) {
+        return spelling.replaceAll("[-_]", "").toLowerCase(Locale.ROOT).replaceFirst("^sluice", "");
+    }
+}

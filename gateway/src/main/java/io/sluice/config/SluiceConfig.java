@@ -1,0 +1,129 @@
+package io.sluice.config;
+
+import java.time.Duration;
+
+/**
+ * The gateway's immutable configuration. Every instance is valid: the compact constructor applies the same
+ * per-key ranges and cross-key rules as {@link ConfigLoader}, so a hand-built config cannot hold a value the
+ * loader would reject ({@link ConfigException} otherwise). What each component means, its range and its names in
+ * a file, the environment and on the command line are defined once, in {@link ConfigKey} (and printed by
+ * {@code --help}); components are declared in the same order as the keys.
+ */
+public record SluiceConfig(
+        int port,
+        int managementPort,
+        String bindAddress,
+        Duration heartbeatInterval,
+        int reconnectMillis,
+        int historySize,
+        int maxStreamLag,
+        int maxTopicsPerConnection,
+        long maxEventBytes,
+        long maxBodyBytes,
+        int maxInitialLineLength,
+        int maxHeaderSize,
+        int writeBufferLowWaterMark,
+        int writeBufferHighWaterMark,
+        int fanoutQueueCapacity,
+        int eventLoopThreads,
+        Transport transport,
+        String backplane,
+        boolean devClock) {
+
+    /** TCP port; the conventional unprivileged HTTP port (CONTRACT section 9). */
+    public static final int DEFAULT_PORT = 8080;
+    /** TCP port; separate from {@link #DEFAULT_PORT} so metrics and the dashboard can be firewalled off. */
+    public static final int DEFAULT_MANAGEMENT_PORT = 9090;
+    /** Every IPv4 interface, so the gateway is reachable from outside its container by default. */
+    public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
+    /** Time; well under the 60s idle timeout of common proxies and load balancers (nginx, AWS ALB). */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(15);
+    /** Milliseconds; the same retry delay Chromium's EventSource uses when the server sends none. */
+    public static final int DEFAULT_RECONNECT_MILLIS = 3000;
+    /** Events per topic; covers a reconnect gap of seconds on a busy topic at a bounded cost per topic. */
+    public static final int DEFAULT_HISTORY_SIZE = 1000;
+    /** Events; equal to the default history, so a stream cut off for lag can always resume from history. */
+    public static final int DEFAULT_MAX_STREAM_LAG = 1000;
+    /** Topics; enough for a dashboard page, few enough that one request cannot fan in everything. */
+    public static final int DEFAULT_MAX_TOPICS_PER_CONNECTION = 32;
+    /** Bytes (64KiB); SSE carries notifications, not payloads: bigger data belongs behind a URL. */
+    public static final long DEFAULT_MAX_EVENT_BYTES = 64 * 1024L;
+    /** Bytes (1MiB); room for a batch of sixteen maximum-size events. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024L;
+    /** Bytes (8KiB); a query naming many topics plus an access_token outgrows Netty's default of 4096. */
+    public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8 * 1024;
+    /** Bytes (16KiB); room for a token in both a cookie and a header, twice Netty's default of 8192. */
+    public static final int DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+    /** Bytes (32KiB); Netty's default low-water mark ({@code WriteBufferWaterMark.DEFAULT}). */
+    public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK = 32 * 1024;
+    /** Bytes (64KiB); Netty's default high-water mark ({@code WriteBufferWaterMark.DEFAULT}). */
+    public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK = 64 * 1024;
+    /** Events per event loop; absorbs a burst of tens of milliseconds at high publish rates, bounded in memory. */
+    public static final int DEFAULT_FANOUT_QUEUE_CAPACITY = 65536;
+    /** Threads; 0 means one per available processor (see {@link #resolvedEventLoopThreads()}). */
+    public static final int DEFAULT_EVENT_LOOP_THREADS = 0;
+    /** Native epoll where it loads, NIO elsewhere, so one jar runs on Linux servers and on laptops. */
+    public static final Transport DEFAULT_TRANSPORT = Transport.AUTO;
+    /** A single node; the only backplane until cluster mode arrives. */
+    public static final String DEFAULT_BACKPLANE = "local";
+    /** On; gives a fresh open-mode install a live topic to watch. It never runs once auth is configured. */
+    public static final boolean DEFAULT_DEV_CLOCK = true;
+
+    /** Where values passed to the constructor come from, as error messages name it. */
+    static final String CONSTRUCTOR_SOURCE = "SluiceConfig constructor";
+
+    public SluiceConfig {
+        new ConfigValues()
+                .set(ConfigKey.PORT, port, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MANAGEMENT_PORT, managementPort, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.BIND_ADDRESS, bindAddress, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.HEARTBEAT_INTERVAL, heartbeatInterval, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.RECONNECT_MILLIS, reconnectMillis, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.HISTORY_SIZE, historySize, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_STREAM_LAG, maxStreamLag, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_TOPICS_PER_CONNECTION, maxTopicsPerConnection, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_EVENT_BYTES, maxEventBytes, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_BODY_BYTES, maxBodyBytes, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_INITIAL_LINE_LENGTH, maxInitialLineLength, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_HEADER_SIZE, maxHeaderSize, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.WRITE_BUFFER_LOW_WATER_MARK, writeBufferLowWaterMark, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.WRITE_BUFFER_HIGH_WATER_MARK, writeBufferHighWaterMark, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.FANOUT_QUEUE_CAPACITY, fanoutQueueCapacity, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.EVENT_LOOP_THREADS, eventLoopThreads, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.TRANSPORT, transport, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.BACKPLANE, backplane, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.DEV_CLOCK, devClock, CONSTRUCTOR_SOURCE)
+                .validate();
+    }
+
+    /** Every key at its default. */
+    public static SluiceConfig defaults() {
+        return ConfigValues.defaults().toConfig();
+    }
+
+    /**
+     * Events a stream may fall behind before it is cut off: {@code min(maxStreamLag, historySize)}, since a
+     * stream that lags further than history reaches could not resume from it (CONTRACT section 7).
+     */
+    public int effectiveMaxStreamLag() {
+        return Math.min(maxStreamLag, historySize);
+    }
+
+    /**
+     * Event-loop threads to start: {@link #eventLoopThreads()}, or one per available processor when it is 0.
+     * Resolve here rather than passing 0 to Netty, which reads 0 as twice the processor count.
+     */
+    public int resolvedEventLoopThreads() {
+        return eventLoopThreads == 0 ? Runtime.getRuntime().availableProcessors() : eventLoopThreads;
+    }
+
+    /** The socket transport the server runs on. Read from configuration case-insensitively as its lower-case name. */
+    public enum Transport {
+        /** Native epoll where Netty can load it (Linux), otherwise NIO. */
+        AUTO,
+        /** Native epoll; start-up fails where it is unavailable rather than silently running on NIO. */
+        EPOLL,
+        /** The JDK's NIO selector, available everywhere. */
+        NIO
+    }
+}

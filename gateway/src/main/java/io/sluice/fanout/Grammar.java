@@ -1,0 +1,48 @@
+package io.sluice.fanout;
+
+/**
+ * The names of CONTRACT §1. Checked at the edge (publish, subscribe, snapshot) so nothing inside ever sees
+ * a topic or type that could break a frame: CR, LF and NUL are outside both alphabets, which is what makes
+ * response splitting of the event stream impossible.
+ */
+public final class Grammar {
+    public static final int MAX_TOPIC_LENGTH = 200;
+    public static final int MAX_TYPE_LENGTH = 64;
+    public static final String TOPIC_RULE = "1-200 characters from A-Z a-z 0-9 - _ . ~ : / @";
+    public static final String TYPE_RULE = "1-64 characters from A-Z a-z 0-9 - _ . :";
+    public static final String TYPE_GLOB_RULE = "1-64 characters from A-Z a-z 0-9 - _ . : and * (any run)";
+    public static final String DEFAULT_TYPE = "message";
+    /** The implicit topic every stream receives. */
+    public static final String BROADCAST_TOPIC = "broadcast";
+    /** Prefix of the implicit per-user topic {@code user/<sub>}, readable only by that user or an admin. */
+    public static final String USER_TOPIC_PREFIX = "user/";
+
+    private Grammar() {
+    }
+
+    public static boolean isTopic(String s) {
+        return s != null && s.length() >= 1 && s.length() <= MAX_TOPIC_LENGTH && allMatch(s, true, false);
+    }
+
+    public static boolean isType(String s) {
+        return s != null && s.length() >= 1 && s.length() <= MAX_TYPE_LENGTH && allMatch(s, false, false);
+    }
+
+    public static boolean isTypeGlob(String s) {
+        return s != null && s.length() >= 1 && s.length() <= MAX_TYPE_LENGTH && allMatch(s, false, true);
+    }
+
+    private static boolean allMatch(String s, boolean topic, boolean star) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '_' || c == '.' || c == ':'
+                    || (topic && (c == '~' || c == '/' || c == '@'))
+                    || (star && c == '*');
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,160 @@
+package io.sluice.history;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.fanout.Event;
+import io.sluice.fanout.TypeFilter;
+
+import java.util.List;
+
+/**
+ * The retained events of one topic, oldest first, at most {@code capacity} of them: a ring that grows
+ * lazily up to its capacity, so a quiet topic costs a few slots, not {@code historySize}.
+ *
+ * <p>Threading: the writer is the commit (any publishing thread, serialised by the commit lock); readers are
+ * event loops replaying or catching up and snapshot requests. Every method takes this object's monitor; it
+ * is held only for array walks and reference-count increments, never for I/O. Lock order: commit lock, then
+ * a history monitor; nothing takes two history monitors at once.
+ *
+ * <p>Ownership: the history owns one reference to the frame of every event it retains and releases it on
+ * eviction or {@link #clear()}. Readers that want to write a frame get a {@code retainedDuplicate()} made
+ * under the monitor, so eviction can never free a frame a reader is about to write.
+ */
+public final class TopicHistory {
+    private static final int INITIAL_SLOTS = 8;
+
+    private final int capacity;
+    private Event[] ring = new Event[0];
+    private int head;
+    private int size;
+    /** Id of the newest event evicted from this topic, 0 if none: events after it are all retained. */
+    private volatile long evictedUpTo;
+
+    public TopicHistory(int capacity) {
+        this.capacity = capacity;
+    }
+
+    /** Appends {@code event}, taking over one reference to its frame that the caller already holds. */
+    public synchronized void append(Event event) {
+        if (capacity == 0) {
+            evictedUpTo = event.id();
+            event.frame().release();
+            return;
+        }
+        if (size == ring.length && size < capacity) {
+            grow();
+        }
+        if (size == capacity) {
+            Event oldest = ring[head];
+            ring[head] = null;
+            head = (head + 1) % ring.length;
+            size--;
+            evictedUpTo = oldest.id();
+            oldest.frame().release();
+        }
+        ring[(head + size) % ring.length] = event;
+        size++;
+    }
+
+    /** Whether every event of this topic with an id greater than {@code afterId} is still retained. */
+    public boolean retainsAllAfter(long afterId) {
+        return evictedUpTo <= afterId;
+    }
+
+    /**
+     * Collects events with {@code afterId < id <= upToId} accepted by {@code filter}, oldest first, at most
+     * {@code max}, as retained duplicates of their frames appended to {@code frames} (and their ids to
+     * {@code ids}). The caller owns each duplicate and must write or release it.
+     *
+     * @return false, collecting nothing, if events after {@code afterId} were already evicted
+     */
+    public synchronized boolean collectFrames(long afterId, long upToId, TypeFilter filter, int max,
+                                              List<ByteBuf> frames, LongList ids) {
+        if (evictedUpTo > afterId) {
+            return false;
+        }
+        int taken = 0;
+        for (int i = firstIndexAfter(afterId); i < size && taken < max; i++) {
+            Event e = at(i);
+            if (e.id() > upToId) {
+                break;
+            }
+            if (filter.matches(e.type())) {
+                frames.add(e.frame().retainedDuplicate());
+                ids.add(e.id());
+                taken++;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Adds to {@code out} the newest {@code max} events with {@code id <= upToId} accepted by {@code filter},
+     * oldest first. Events are immutable and their JSON data is on the heap, so no reference is taken: the
+     * caller may read every field except the frame.
+     */
+    public synchronized void newest(long upToId, TypeFilter filter, int max, List<Event> out) {
+        int start = out.size();
+        for (int i = size - 1; i >= 0 && out.size() - start < max; i--) {
+            Event e = at(i);
+            if (e.id() <= upToId && filter.matches(e.type())) {
+                out.add(e);
+            }
+        }
+        java.util.Collections.reverse(out.subList(start, out.size()));
+    }
+
+    /** Adds to {@code out} the oldest {@code max} events with {@code id > afterId} accepted by {@code filter}. */
+    public synchronized void after(long afterId, TypeFilter filter, int max, List<Event> out) {
+        int taken = 0;
+        for (int i = firstIndexAfter(afterId); i < size && taken < max; i++) {
+            Event e = at(i);
+            if (filter.matches(e.type())) {
+                out.add(e);
+                taken++;
+            }
+        }
+    }
+
+    public synchronized int size() {
+        return size;
+    }
+
+    /** Releases every retained frame. Called once at shutdown, after the event loops stopped. */
+    public synchronized void clear() {
+        for (int i = 0; i < size; i++) {
+            at(i).frame().release();
+        }
+        ring = new Event[0];
+        head = 0;
+        size = 0;
+    }
+
+    private Event at(int i) {
+        return ring[(head + i) % ring.length];
+    }
+
+    /** Index (0 = oldest) of the first event with id greater than {@code afterId}; ids are increasing. */
+    private int firstIndexAfter(long afterId) {
+        int lo = 0;
+        int hi = size;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (at(mid).id() <= afterId) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private void grow() {
+        int newLength = Math.min(capacity, Math.max(INITIAL_SLOTS, ring.length * 2));
+        Event[] bigger = new Event[newLength];
+        for (int i = 0; i < size; i++) {
+            bigger[i] = at(i);
+        }
+        ring = bigger;
+        head = 0;
+    }
+}

@@ -1,0 +1,85 @@
+package io.sluice.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * Writes complete (non-stream) responses with keep-alive handled in one place. Call on the channel's loop.
+ *
+ * <p>Keep-alive: the connection stays open when the request allows it (HTTP/1.1 by default, HTTP/1.0 with
+ * {@code Connection: keep-alive}) and {@code forceClose} is false; otherwise the response says
+ * {@code Connection: close} and the channel closes once it is written.
+ */
+public final class HttpResponses {
+    private static final CharSequence JSON = "application/json";
+
+    private HttpResponses() {
+    }
+
+    public static void json(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, byte[] body) {
+        send(ctx, request, status, JSON, Unpooled.wrappedBuffer(body), false, null);
+    }
+
+    /** The §6 error body {@code {"error":{"code","message"}}}. */
+    public static void error(ChannelHandlerContext ctx, HttpRequest request, ApiError error, String message,
+                             boolean forceClose, ResponseCustomizer customizer) {
+        byte[] body = errorBody(error, message);
+        send(ctx, request, error.status(), JSON, Unpooled.wrappedBuffer(body), forceClose, customizer);
+    }
+
+    public static byte[] errorBody(ApiError error, String message) {
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("error");
+            g.writeStringField("code", error.code());
+            g.writeStringField("message", message);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * Sends a full response. Takes ownership of {@code content}.
+     *
+     * @param request the request answered, or null when it could not be decoded (then the connection closes)
+     */
+    public static void send(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status,
+                            CharSequence contentType, ByteBuf content, boolean forceClose,
+                            ResponseCustomizer customizer) {
+        HttpVersion version = request != null ? request.protocolVersion() : HttpVersion.HTTP_1_1;
+        FullHttpResponse response = new DefaultFullHttpResponse(version, status, content);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (customizer != null) {
+            customizer.customize(response);
+        }
+        boolean keepAlive = !forceClose && request != null && HttpUtil.isKeepAlive(request);
+        if (keepAlive) {
+            if (version.equals(HttpVersion.HTTP_1_0)) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        } else {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Adds headers to a response before it is sent (Allow, Retry-After, CORS …). */
+    @FunctionalInterface
+    public interface ResponseCustomizer {
+        void customize(FullHttpResponse response);
+    }
+}

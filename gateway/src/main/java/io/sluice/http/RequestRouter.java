@@ -1,0 +1,149 @@
+package io.sluice.http;
+
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/**
+ * Routes each decoded request to its endpoint and turns every refusal into the §6 JSON error. Stateless and
+ * {@link Sharable}: one instance serves every channel of a listener.
+ *
+ * <p>Pipeline position: after {@link PipelineNames#BODY_LIMIT}. A request that failed to decode (request line
+ * or headers over their limits, malformed syntax) is answered 431 or 400 and its connection closed, since
+ * the decoder cannot find the next request's start.
+ */
+@Sharable
+public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+
+    private final Routes routes;
+    private final int maxInitialLineLength;
+    private final int maxHeaderSize;
+
+    public RequestRouter(Routes routes, int maxInitialLineLength, int maxHeaderSize) {
+        this.routes = routes;
+        this.maxInitialLineLength = maxInitialLineLength;
+        this.maxHeaderSize = maxHeaderSize;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            answerUndecodable(ctx, decoded.cause());
+            return;
+        }
+        try {
+            QueryParams query = QueryParams.of(request.uri());
+            Route route = routes.match(query.path());
+            if (route == null) {
+                throw new ApiException(ApiError.NOT_FOUND, "no endpoint at " + printablePath(query.path()));
+            }
+            if (!route.method().equals(request.method())) {
+                HttpResponses.error(ctx, request, ApiError.METHOD_NOT_ALLOWED,
+                        request.method() + " is not allowed on " + route.pattern() + "; use " + route.method(), false,
+                        r -> r.headers().set(HttpHeaderNames.ALLOW, route.method().name()));
+                return;
+            }
+            route.handler().handle(ctx, request, query, route.pathParameter(query.path()));
+        } catch (ApiException e) {
+            HttpResponses.error(ctx, request, e.error(), e.getMessage(), false, null);
+        } catch (RuntimeException e) {
+            log.error("request {} {} failed", request.method(), redact(request.uri()), e);
+            HttpResponses.error(ctx, request, ApiError.INTERNAL, "internal error; the request was not applied", true, null);
+        }
+    }
+
+    private void answerUndecodable(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongHttpHeaderException) {
+            HttpResponses.error(ctx, null, ApiError.HEADERS_TOO_LARGE,
+                    "headers: larger than maxHeaderSize (" + maxHeaderSize + " bytes)", true, null);
+        } else if (cause instanceof TooLongHttpLineException) {
+            HttpResponses.error(ctx, null, ApiError.INVALID_REQUEST,
+                    "request line: longer than maxInitialLineLength (" + maxInitialLineLength + " bytes)", true, null);
+        } else {
+            HttpResponses.error(ctx, null, ApiError.INVALID_REQUEST,
+                    "request: malformed HTTP (" + cause.getMessage() + ")", true, null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("connection {} failed: {}", ctx.channel(), cause.toString());
+        } else {
+            log.warn("connection {} failed", ctx.channel(), cause);
+        }
+        ctx.close();
+    }
+
+    private static String printablePath(String path) {
+        String p = path.length() > 100 ? path.substring(0, 100) + "…" : path;
+        return p.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    /** The request target without its query, which may carry a token. */
+    static String redact(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q) + "?…";
+    }
+
+    /** What an endpoint does with a routed request. Runs on the channel's event loop. */
+    @FunctionalInterface
+    public interface RouteHandler {
+        void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String pathParameter);
+    }
+
+    /**
+     * One endpoint: an exact path, or a pattern with one {@code {param}} segment.
+     */
+    public record Route(String pattern, HttpMethod method, RouteHandler handler) {
+        String pathParameter(String path) {
+            int open = pattern.indexOf('{');
+            if (open < 0) {
+                return null;
+            }
+            int suffix = pattern.length() - pattern.indexOf('}') - 1;
+            return path.substring(open, path.length() - suffix);
+        }
+
+        boolean matches(String path) {
+            int open = pattern.indexOf('{');
+            if (open < 0) {
+                return pattern.equals(path);
+            }
+            String prefix = pattern.substring(0, open);
+            String suffix = pattern.substring(pattern.indexOf('}') + 1);
+            return path.length() > prefix.length() + suffix.length() && path.startsWith(prefix) && path.endsWith(suffix)
+                    && path.indexOf('/', prefix.length()) == path.length() - suffix.length();
+        }
+    }
+
+    /** The routing table of a listener. Immutable. */
+    public static final class Routes {
+        private final Route[] routes;
+
+        public Routes(Route... routes) {
+            this.routes = routes.clone();
+        }
+
+        Route match(String path) {
+            for (Route r : routes) {
+                if (r.matches(path)) {
+                    return r;
+                }
+            }
+            return null;
+        }
+    }
+}

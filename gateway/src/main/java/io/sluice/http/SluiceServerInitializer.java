@@ -1,0 +1,41 @@
+package io.sluice.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+/**
+ * Assembles the HTTP-phase pipeline of a listener, in the order {@link PipelineNames} documents. The router
+ * is shared; the codec and the aggregator hold per-connection state and are created per channel.
+ */
+public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
+    /** Body bytes decoded per chunk; bounds a single read's allocation, not the body (see BODY_LIMIT). */
+    private static final int MAX_CHUNK_SIZE = 64 * 1024;
+
+    private final RequestRouter router;
+    private final int maxInitialLineLength;
+    private final int maxHeaderSize;
+    private final int maxBodyBytes;
+
+    public SluiceServerInitializer(RequestRouter router, int maxInitialLineLength, int maxHeaderSize, int maxBodyBytes) {
+        this.router = router;
+        this.maxInitialLineLength = maxInitialLineLength;
+        this.maxHeaderSize = maxHeaderSize;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
+                .setMaxInitialLineLength(maxInitialLineLength)
+                .setMaxHeaderSize(maxHeaderSize)
+                .setMaxChunkSize(MAX_CHUNK_SIZE)
+                .setValidateHeaders(true);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoderConfig));
+        p.addLast(PipelineNames.BODY_LIMIT, new BodyLimitAggregator(maxBodyBytes));
+        p.addLast(PipelineNames.ROUTER, router);
+    }
+}

@@ -1,0 +1,295 @@
+package io.sluice.publish;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sluice.fanout.EncodedEvent;
+import io.sluice.fanout.Grammar;
+import io.sluice.http.ApiError;
+import io.sluice.http.ApiException;
+import io.sluice.http.Json;
+import io.sluice.sse.SseEncoder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads publish bodies (CONTRACT §4) with jackson-core's streaming API into encoded events, all or nothing.
+ *
+ * <p>Two phases: the whole body is read and validated into plain values first, and only then are frames
+ * allocated and encoded, so a bad event anywhere in a batch rejects the batch without a buffer to undo.
+ * {@code data} is re-serialised compactly token by token: key order and duplicate keys kept, numbers kept
+ * as their exact source text, non-ASCII written as is, control characters escaped.
+ *
+ * <p>Immutable and thread-safe; called on the publishing channel's event loop.
+ */
+public final class PublishParser {
+    private final long maxEventBytes;
+
+    public PublishParser(long maxEventBytes) {
+        this.maxEventBytes = maxEventBytes;
+    }
+
+    /**
+     * Parses a JSON body: one event object or an array of them.
+     *
+     * @param fixedTopic the topic set by the route ({@code broadcast}, {@code user/<id>}), or null when each
+     *                   event names its own
+     * @return events owning one frame reference each
+     * @throws ApiException 400 naming the field, or 413 for an event over {@code maxEventBytes}
+     */
+    public List<EncodedEvent> parseJson(ByteBuf body, String fixedTopic, ByteBufAllocator alloc) {
+        List<ParsedEvent> parsed = new ArrayList<>();
+        try (JsonParser p = Json.FACTORY.createParser((InputStream) new ByteBufInputStream(body.duplicate()))) {
+            JsonToken first = p.nextToken();
+            if (first == JsonToken.START_OBJECT) {
+                parsed.add(readEvent(p, "", fixedTopic));
+            } else if (first == JsonToken.START_ARRAY) {
+                JsonToken t;
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    String prefix = "[" + parsed.size() + "].";
+                    if (t != JsonToken.START_OBJECT) {
+                        throw ApiException.invalid(prefix.substring(0, prefix.length() - 1)
+                                + ": expected an event object {\"topic\",\"type\",\"data\"}");
+                    }
+                    parsed.add(readEvent(p, prefix, fixedTopic));
+                }
+                if (parsed.isEmpty()) {
+                    throw ApiException.invalid("body: an empty batch publishes nothing; send at least one event");
+                }
+            } else if (first == null) {
+                throw ApiException.invalid("body: empty; expected a JSON event object or an array of them");
+            } else {
+                throw ApiException.invalid("body: expected a JSON event object or an array of them");
+            }
+            if (p.nextToken() != null) {
+                throw ApiException.invalid("body: unexpected content after the JSON value");
+            }
+        } catch (StreamConstraintsException e) {
+            throw ApiException.invalid("body: JSON too deeply nested or too large (" + e.getOriginalMessage() + ")");
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.invalid("body: unreadable (" + e.getMessage() + ")");
+        }
+        return encode(parsed, alloc);
+    }
+
+    /**
+     * Parses an {@code application/x-www-form-urlencoded} body with fields {@code topic}, {@code type},
+     * {@code data}; data is taken as a string.
+     */
+    public List<EncodedEvent> parseForm(ByteBuf body, String fixedTopic, ByteBufAllocator alloc) {
+        String text = body.toString(StandardCharsets.UTF_8);
+        Map<String, List<String>> fields;
+        try {
+            fields = new QueryStringDecoder(text, StandardCharsets.UTF_8, false, 16).parameters();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("body: malformed form encoding (" + e.getMessage() + ")");
+        }
+        for (Map.Entry<String, List<String>> field : fields.entrySet()) {
+            String name = field.getKey();
+            if (!name.equals("topic") && !name.equals("type") && !name.equals("data")) {
+                throw ApiException.invalid(name + ": unknown field; a form publish has topic, type and data");
+            }
+            if (field.getValue().size() > 1) {
+                throw ApiException.invalid(name + ": given more than once");
+            }
+        }
+        String topic = topicOf(single(fields, "topic"), fixedTopic, "");
+        String type = typeOf(single(fields, "type"), "");
+        String data = single(fields, "data");
+        if (data == null) {
+            throw ApiException.invalid("data: required");
+        }
+        ParsedEvent event = ParsedEvent.ofString(topic, type, data);
+        checkSize(event, "");
+        return encode(List.of(event), alloc);
+    }
+
+    private ParsedEvent readEvent(JsonParser p, String prefix, String fixedTopic) throws IOException {
+        String topic = null;
+        String type = null;
+        ParsedEvent data = null;
+        boolean sawTopic = false;
+        boolean sawType = false;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            switch (field) {
+                case "topic" -> {
+                    rejectRepeat(sawTopic, prefix, field);
+                    sawTopic = true;
+                    topic = stringField(p, value, prefix + field);
+                }
+                case "type" -> {
+                    rejectRepeat(sawType, prefix, field);
+                    sawType = true;
+                    type = stringField(p, value, prefix + field);
+                }
+                case "data" -> {
+                    rejectRepeat(data != null, prefix, field);
+                    data = value == JsonToken.VALUE_STRING
+                            ? ParsedEvent.ofString(null, null, p.getText())
+                            : ParsedEvent.ofJson(null, null, copyCompact(p));
+                }
+                default -> throw ApiException.invalid(prefix + field
+                        + ": unknown field; an event has topic, type and data");
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw ApiException.invalid(prefix + "event: malformed object");
+        }
+        String checkedTopic = topicOf(topic, fixedTopic, prefix);
+        if (sawTopic && fixedTopic != null) {
+            throw ApiException.invalid(prefix + "topic: not allowed here; this route publishes to " + fixedTopic);
+        }
+        String checkedType = typeOf(type, prefix);
+        if (data == null) {
+            throw ApiException.invalid(prefix + "data: required (any JSON value)");
+        }
+        ParsedEvent event = data.withTopicAndType(checkedTopic, checkedType);
+        checkSize(event, prefix);
+        return event;
+    }
+
+    private static String stringField(JsonParser p, JsonToken value, String name) throws IOException {
+        if (value != JsonToken.VALUE_STRING) {
+            throw ApiException.invalid(name + ": must be a string");
+        }
+        return p.getText();
+    }
+
+    private static void rejectRepeat(boolean seen, String prefix, String field) {
+        if (seen) {
+            throw ApiException.invalid(prefix + field + ": given more than once");
+        }
+    }
+
+    private static String topicOf(String topic, String fixedTopic, String prefix) {
+        if (fixedTopic != null) {
+            return fixedTopic;
+        }
+        if (topic == null) {
+            throw ApiException.invalid(prefix + "topic: required; " + Grammar.TOPIC_RULE);
+        }
+        if (!Grammar.isTopic(topic)) {
+            throw ApiException.invalid(prefix + "topic: must be " + Grammar.TOPIC_RULE);
+        }
+        return topic;
+    }
+
+    private static String typeOf(String type, String prefix) {
+        if (type == null) {
+            return Grammar.DEFAULT_TYPE;
+        }
+        if (!Grammar.isType(type)) {
+            throw ApiException.invalid(prefix + "type: must be " + Grammar.TYPE_RULE + " (omit it for \"message\")");
+        }
+        return type;
+    }
+
+    private void checkSize(ParsedEvent event, String prefix) {
+        long size = event.dataBytes();
+        if (size > maxEventBytes) {
+            throw new ApiException(ApiError.TOO_LARGE, prefix + "data: " + size + " bytes exceeds maxEventBytes ("
+                    + maxEventBytes + ")");
+        }
+    }
+
+    private static String single(Map<String, List<String>> fields, String name) {
+        List<String> values = fields.get(name);
+        return values == null ? null : values.get(0);
+    }
+
+    /** Copies the current value (the parser is on its first token) as compact JSON, numbers as written. */
+    private static byte[] copyCompact(JsonParser p) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+            int depth = 0;
+            JsonToken t = p.currentToken();
+            do {
+                switch (t) {
+                    case START_OBJECT -> {
+                        g.writeStartObject();
+                        depth++;
+                    }
+                    case END_OBJECT -> {
+                        g.writeEndObject();
+                        depth--;
+                    }
+                    case START_ARRAY -> {
+                        g.writeStartArray();
+                        depth++;
+                    }
+                    case END_ARRAY -> {
+                        g.writeEndArray();
+                        depth--;
+                    }
+                    case FIELD_NAME -> g.writeFieldName(p.currentName());
+                    case VALUE_STRING -> g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> g.writeNumber(p.getText());
+                    case VALUE_TRUE -> g.writeBoolean(true);
+                    case VALUE_FALSE -> g.writeBoolean(false);
+                    case VALUE_NULL -> g.writeNull();
+                    default -> throw ApiException.invalid("data: unsupported JSON token " + t);
+                }
+            } while (depth > 0 && (t = p.nextToken()) != null);
+        }
+        return out.toByteArray();
+    }
+
+    private static List<EncodedEvent> encode(List<ParsedEvent> parsed, ByteBufAllocator alloc) {
+        List<EncodedEvent> events = new ArrayList<>(parsed.size());
+        try {
+            for (ParsedEvent e : parsed) {
+                events.add(e.encode(alloc));
+            }
+        } catch (RuntimeException | Error failure) {
+            events.forEach(EncodedEvent::release);
+            throw failure;
+        }
+        return events;
+    }
+
+    /** A validated event before encoding: exactly one of {@code string} and {@code json} is set. */
+    private record ParsedEvent(String topic, String type, String string, byte[] json) {
+        static ParsedEvent ofString(String topic, String type, String data) {
+            return new ParsedEvent(topic, type, data, null);
+        }
+
+        static ParsedEvent ofJson(String topic, String type, byte[] data) {
+            return new ParsedEvent(topic, type, null, data);
+        }
+
+        ParsedEvent withTopicAndType(String newTopic, String newType) {
+            return new ParsedEvent(newTopic, newType, string, json);
+        }
+
+        long dataBytes() {
+            return string != null ? SseEncoder.utf8Length(string) : json.length;
+        }
+
+        EncodedEvent encode(ByteBufAllocator alloc) {
+            if (string != null) {
+                byte[] literal = Json.write(g -> g.writeString(string));
+                return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, string), literal);
+            }
+            return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, json), json);
+        }
+    }
+
+}

@@ -1,0 +1,128 @@
+package io.sluice.publish;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.auth.AccessPolicy;
+import io.sluice.auth.Principal;
+import io.sluice.backplane.Backplane;
+import io.sluice.backplane.BackplaneUnavailableException;
+import io.sluice.fanout.CommitResult;
+import io.sluice.fanout.EncodedEvent;
+import io.sluice.fanout.Grammar;
+import io.sluice.http.ApiError;
+import io.sluice.http.ApiException;
+import io.sluice.http.HttpResponses;
+import io.sluice.http.Json;
+import io.sluice.http.QueryParams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The publish endpoints (CONTRACT §4). Parses and validates on the publisher's event loop, authorises every
+ * event, hands the batch to the backplane, and answers {@code {"ids":[…],"sent":N}} once it is accepted.
+ * Stateless and thread-safe.
+ */
+public final class PublishService {
+    private static final Logger log = LoggerFactory.getLogger(PublishService.class);
+    /** Seconds a publisher should wait after a 503 before retrying. */
+    static final int RETRY_AFTER_SECONDS = 1;
+
+    private final PublishParser parser;
+    private final AccessPolicy access;
+    private final Backplane backplane;
+
+    public PublishService(PublishParser parser, AccessPolicy access, Backplane backplane) {
+        this.parser = parser;
+        this.access = access;
+        this.backplane = backplane;
+    }
+
+    /** {@code POST /v1/publish}: each event names its topic. */
+    public void publish(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
+        handle(ctx, request, query, null);
+    }
+
+    /** {@code POST /v1/broadcast}. */
+    public void broadcast(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
+        handle(ctx, request, query, Grammar.BROADCAST_TOPIC);
+    }
+
+    /** {@code POST /v1/users/{userId}/events}. */
+    public void toUser(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String userId) {
+        String topic = Grammar.USER_TOPIC_PREFIX + userId;
+        if (userId.isEmpty() || !Grammar.isTopic(topic)) {
+            throw ApiException.invalid("userId: must make a topic user/<userId> of " + Grammar.TOPIC_RULE);
+        }
+        handle(ctx, request, query, topic);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String fixedTopic) {
+        Principal principal = access.authenticate(request, query);
+        List<EncodedEvent> events = parse(ctx, request, fixedTopic);
+        try {
+            for (EncodedEvent e : events) {
+                access.checkPublish(principal, e.topic());
+            }
+        } catch (RuntimeException e) {
+            events.forEach(EncodedEvent::release);
+            throw e;
+        }
+        backplane.publish(events).whenComplete((result, failure) -> {
+            if (ctx.executor().inEventLoop()) {
+                answer(ctx, request, result, failure);
+            } else {
+                request.retain();
+                ctx.executor().execute(() -> {
+                    try {
+                        answer(ctx, request, result, failure);
+                    } finally {
+                        request.release();
+                    }
+                });
+            }
+        });
+    }
+
+    private List<EncodedEvent> parse(ChannelHandlerContext ctx, FullHttpRequest request, String fixedTopic) {
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (mediaType.isEmpty() || mediaType.equals("application/json")) {
+            return parser.parseJson(request.content(), fixedTopic, ctx.alloc());
+        }
+        if (mediaType.equals("application/x-www-form-urlencoded")) {
+            return parser.parseForm(request.content(), fixedTopic, ctx.alloc());
+        }
+        throw ApiException.invalid("Content-Type: '" + mediaType
+                + "' is not accepted; use application/json or application/x-www-form-urlencoded");
+    }
+
+    private static void answer(ChannelHandlerContext ctx, FullHttpRequest request, CommitResult result,
+                               Throwable failure) {
+        if (failure == null) {
+            HttpResponses.json(ctx, request, HttpResponseStatus.OK, Json.write(g -> {
+                g.writeStartObject();
+                g.writeArrayFieldStart("ids");
+                for (long id : result.ids()) {
+                    g.writeString(Long.toString(id));
+                }
+                g.writeEndArray();
+                g.writeNumberField("sent", result.sent());
+                g.writeEndObject();
+            }));
+            return;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (!(cause instanceof BackplaneUnavailableException)) {
+            log.error("publish failed", cause);
+        }
+        HttpResponses.error(ctx, request, ApiError.UNAVAILABLE, "publish not accepted: " + cause.getMessage(), false,
+                r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS));
+    }
+}

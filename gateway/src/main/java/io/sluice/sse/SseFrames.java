@@ -1,0 +1,61 @@
+package io.sluice.sse;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Frames that are not published events: constants are encoded once into unreleasable read-only buffers and
+ * written as {@code duplicate()}s; system events ({@code connected}, {@code reset}) carry no {@code id:} line,
+ * so they never move a client's last event id. Thread-safe.
+ */
+public final class SseFrames {
+    private static final ByteBuf HEARTBEAT = constant(": heartbeat\n\n");
+
+    private SseFrames() {
+    }
+
+    /** A comment frame that keeps proxies and clients from timing out an idle stream. */
+    public static ByteBuf heartbeat() {
+        return HEARTBEAT.duplicate();
+    }
+
+    /** {@code retry: <millis>} followed by the {@code connected} event. */
+    public static ByteBuf connected(ByteBufAllocator alloc, long retryMillis, String connectedJson) {
+        ByteBuf buf = alloc.buffer(64 + connectedJson.length() * 3);
+        buf.writeCharSequence("retry: ", StandardCharsets.US_ASCII);
+        buf.writeCharSequence(Long.toString(retryMillis), StandardCharsets.US_ASCII);
+        buf.writeCharSequence("\nevent: connected\ndata: ", StandardCharsets.US_ASCII);
+        ByteBufUtil.writeUtf8(buf, connectedJson);
+        buf.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+        return buf;
+    }
+
+    /** A system event without id: {@code event: <type>} and one line of compact JSON data. */
+    public static ByteBuf systemEvent(ByteBufAllocator alloc, String type, String compactJson) {
+        ByteBuf buf = alloc.buffer(32 + type.length() + compactJson.length() * 3);
+        buf.writeCharSequence("event: ", StandardCharsets.US_ASCII);
+        buf.writeCharSequence(type, StandardCharsets.US_ASCII);
+        buf.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
+        ByteBufUtil.writeUtf8(buf, compactJson);
+        buf.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+        return buf;
+    }
+
+    /** {@code retry: <millis>} and a comment saying why, for a refused EventSource (CONTRACT §6). */
+    public static ByteBuf retryAndComment(ByteBufAllocator alloc, long retryMillis, String why) {
+        ByteBuf buf = alloc.buffer(32 + why.length() * 3);
+        buf.writeCharSequence("retry: " + retryMillis + "\n: ", StandardCharsets.US_ASCII);
+        ByteBufUtil.writeUtf8(buf, why.replace('\r', ' ').replace('\n', ' '));
+        buf.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+        return buf;
+    }
+
+    private static ByteBuf constant(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes).asReadOnly());
+    }
+}

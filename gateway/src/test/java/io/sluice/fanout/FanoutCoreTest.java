@@ -1,0 +1,241 @@
+package io.sluice.fanout;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.sluice.metrics.CountingMetrics;
+import io.sluice.sse.SseEncoder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fan-out, flow control and replay on an {@link EmbeddedChannel}: exact bytes, time driven by the channel's
+ * ticker, writability driven by the outbound buffer's user-defined writability bit.
+ */
+class FanoutCoreTest {
+    private static final long FIRST_ID = 1000;
+    private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(15);
+
+    private final CountingMetrics metrics = new CountingMetrics();
+    private EmbeddedChannel channel;
+    private ChannelHandlerContext ctx;
+    private Subscriber subscriber;
+    private FanoutCore core;
+
+    /** Mirrors the stream handler: resume on writability. */
+    private final class Resume extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext c) {
+            ctx = c;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext c) {
+            if (c.channel().isWritable() && subscriber != null) {
+                subscriber.catchUp();
+            }
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        channel = new EmbeddedChannel(new Resume());
+    }
+
+    @AfterEach
+    void tearDown() {
+        channel.close();
+        drainOutbound();
+        assertFalse(channel.finish());
+        core.release();
+    }
+
+    private void start(int historySize) {
+        core = new FanoutCore(channel.eventLoop(), historySize, 1024, HEARTBEAT_NANOS, metrics, FIRST_ID);
+    }
+
+    private Subscriber subscribe(TypeFilter filter, int maxLag, long replayAfter, String... topics) {
+        Topic[] resolved = new Topic[topics.length];
+        for (int i = 0; i < topics.length; i++) {
+            resolved[i] = core.topics().get(topics[i]);
+        }
+        subscriber = core.subscribe(ctx, resolved, filter, maxLag, replayAfter);
+        subscriber.catchUp();
+        return subscriber;
+    }
+
+    private long publish(String topic, String type, String data) {
+        ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, type, data);
+        CommitResult r = core.commit(List.of(new EncodedEvent(topic, type, frame, new byte[0])));
+        assertNotNull(r);
+        return r.ids()[0];
+    }
+
+    private List<String> drainOutbound() {
+        channel.runPendingTasks();
+        List<String> out = new ArrayList<>();
+        ByteBuf b;
+        while ((b = channel.readOutbound()) != null) {
+            out.add(b.toString(StandardCharsets.UTF_8));
+            b.release();
+        }
+        return out;
+    }
+
+    private void setWritable(boolean writable) {
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
+        channel.runPendingTasks();
+    }
+
+    @Test
+    void liveEventsAreWrittenInOrderWithExactBytes() {
+        start(10);
+        subscribe(TypeFilter.ALL, 10, -1, "orders");
+        long a = publish("orders", "message", "one");
+        long b = publish("orders", "order:paid", "two\nlines");
+        publish("other", "message", "not mine");
+        assertEquals(List.of("id: " + a + "\ndata: one\n\n",
+                "id: " + b + "\nevent: order:paid\ndata: two\ndata: lines\n\n"), drainOutbound());
+        assertEquals(FIRST_ID, a);
+        assertEquals(2, metrics.delivered());
+    }
+
+    @Test
+    void typeFilterSkipsOtherTypes() {
+        start(10);
+        subscribe(TypeFilter.of(List.of("deploy:*")), 10, -1, "ops");
+        publish("ops", "message", "no");
+        long b = publish("ops", "deploy:done", "yes");
+        assertEquals(List.of("id: " + b + "\nevent: deploy:done\ndata: yes\n\n"), drainOutbound());
+    }
+
+    @Test
+    void unwritableChannelLagsThenCatchesUpFromHistoryWithoutDuplicates() {
+        start(10);
+        subscribe(TypeFilter.ALL, 10, -1, "t");
+        long first = publish("t", "message", "0");
+        assertEquals(1, drainOutbound().size());
+        setWritable(false);
+        long[] ids = {publish("t", "message", "1"), publish("t", "message", "2"), publish("t", "message", "3")};
+        assertEquals(List.of(), drainOutbound());
+        assertTrue(subscriber.isLagging());
+        setWritable(true);
+        assertEquals(List.of("id: " + ids[0] + "\ndata: 1\n\n", "id: " + ids[1] + "\ndata: 2\n\n",
+                "id: " + ids[2] + "\ndata: 3\n\n"), drainOutbound());
+        assertFalse(subscriber.isLagging());
+        long next = publish("t", "message", "4");
+        assertEquals(List.of("id: " + next + "\ndata: 4\n\n"), drainOutbound());
+        assertEquals(3, metrics.replayed());
+        assertTrue(first < ids[0]);
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void streamPastItsLagBoundIsClosedAndCounted() {
+        start(10);
+        subscribe(TypeFilter.ALL, 2, -1, "t");
+        setWritable(false);
+        publish("t", "message", "1");
+        publish("t", "message", "2");
+        assertTrue(channel.isOpen());
+        publish("t", "message", "3");
+        drainOutbound();
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.slowConsumerDisconnects());
+    }
+
+    @Test
+    void streamWhoseMissedEventsLeftHistoryIsClosedOnCatchUp() {
+        start(2);
+        subscribe(TypeFilter.ALL, 100, -1, "t");
+        setWritable(false);
+        for (int i = 0; i < 4; i++) {
+            publish("t", "message", "e" + i);
+        }
+        drainOutbound();
+        assertTrue(channel.isOpen());
+        setWritable(true);
+        drainOutbound();
+        assertFalse(channel.isOpen());
+        assertEquals(1, metrics.slowConsumerDisconnects());
+    }
+
+    @Test
+    void replayFromCursorMergesTopicsInIdOrderThenGoesLive() {
+        start(10);
+        long a1 = publish("a", "message", "a1");
+        long b1 = publish("b", "message", "b1");
+        long a2 = publish("a", "message", "a2");
+        channel.runPendingTasks();
+        subscribe(TypeFilter.ALL, 10, a1, "a", "b");
+        long b2 = publish("b", "message", "b2");
+        assertEquals(List.of("id: " + b1 + "\ndata: b1\n\n", "id: " + a2 + "\ndata: a2\n\n",
+                "id: " + b2 + "\ndata: b2\n\n"), drainOutbound());
+    }
+
+    @Test
+    void eventsCommittedButNotYetDrainedArriveLiveNotTwice() {
+        start(10);
+        long a1 = publish("a", "message", "a1");
+        channel.runPendingTasks();
+        long a2 = publish("a", "message", "a2");
+        // a2 is in history and still queued: replay stops at the drained position, live delivers a2 once
+        subscribe(TypeFilter.ALL, 10, 0, "a");
+        assertEquals(List.of("id: " + a1 + "\ndata: a1\n\n", "id: " + a2 + "\ndata: a2\n\n"), drainOutbound());
+    }
+
+    @Test
+    void heartbeatOnlyAfterAnIdleInterval() {
+        start(10);
+        subscribe(TypeFilter.ALL, 10, -1, "t");
+        channel.advanceTimeBy(10, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        publish("t", "message", "x");
+        assertEquals(1, drainOutbound().size());
+        channel.advanceTimeBy(10, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertEquals(List.of(), drainOutbound());
+        channel.advanceTimeBy(6, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertEquals(List.of(": heartbeat\n\n"), drainOutbound());
+    }
+
+    @Test
+    void unsubscribedChannelGetsNothingAndTopicCountDrops() {
+        start(10);
+        subscribe(TypeFilter.ALL, 10, -1, "t");
+        assertEquals(1, core.topics().get("t").streamCount());
+        subscriber.unregister();
+        assertEquals(0, core.topics().get("t").streamCount());
+        publish("t", "message", "x");
+        assertEquals(List.of(), drainOutbound());
+        assertNull(channel.readOutbound());
+    }
+
+    @Test
+    void idsAreStrictlyIncreasingAndKnown() {
+        start(0);
+        long a = publish("t", "message", "x");
+        long b = publish("u", "message", "y");
+        assertEquals(a + 1, b);
+        assertTrue(core.isKnownId(a));
+        assertFalse(core.isKnownId(FIRST_ID - 1));
+        assertFalse(core.isKnownId(b + 1));
+        assertEquals(b, core.lastAssignedId());
+        drainOutbound();
+    }
+}

@@ -1,0 +1,172 @@
+package io.sluice.publish;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.sluice.fanout.EncodedEvent;
+import io.sluice.http.ApiError;
+import io.sluice.http.ApiException;
+import io.sluice.sse.SseEncoder;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PublishParserTest {
+    private static final UnpooledByteBufAllocator ALLOC = new UnpooledByteBufAllocator(true);
+    private final PublishParser parser = new PublishParser(64);
+
+    private List<EncodedEvent> json(String body, String fixedTopic) {
+        ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        try {
+            return parser.parseJson(buf, fixedTopic, ALLOC);
+        } finally {
+            buf.release();
+        }
+    }
+
+    private static String frame(EncodedEvent e) {
+        SseEncoder.stampId(e.frame(), 5);
+        String s = e.frame().toString(StandardCharsets.UTF_8);
+        e.release();
+        return s;
+    }
+
+    private ApiException rejected(String body) {
+        return assertThrows(ApiException.class, () -> json(body, null));
+    }
+
+    @Test
+    void singleEventWithObjectDataIsReserialisedCompactly() {
+        List<EncodedEvent> events = json("{ \"topic\" : \"orders\", \"type\":\"order:created\",\n"
+                + " \"data\": { \"b\" : [1, 2.50, -3e10], \"a\": \"é\\n\", \"n\": null } }", null);
+        assertEquals(1, events.size());
+        EncodedEvent e = events.get(0);
+        assertEquals("orders", e.topic());
+        assertEquals("order:created", e.type());
+        String compact = "{\"b\":[1,2.50,-3e10],\"a\":\"é\\n\",\"n\":null}";
+        assertEquals(compact, new String(e.dataJson(), StandardCharsets.UTF_8));
+        assertEquals("id: 5\nevent: order:created\ndata: " + compact + "\n\n", frame(e));
+    }
+
+    @Test
+    void stringDataIsDeliveredAsTheStringItself() {
+        List<EncodedEvent> events = json("{\"topic\":\"t\",\"data\":\"line1\\r\\nline2\"}", null);
+        EncodedEvent e = events.get(0);
+        assertEquals("message", e.type());
+        assertEquals("\"line1\\r\\nline2\"", new String(e.dataJson(), StandardCharsets.UTF_8));
+        assertEquals("id: 5\ndata: line1\ndata: line2\n\n", frame(e));
+    }
+
+    @Test
+    void batchKeepsOrderAndScalarData() {
+        List<EncodedEvent> events = json("[{\"topic\":\"a\",\"data\":1},{\"topic\":\"b\",\"data\":true},"
+                + "{\"topic\":\"c\",\"data\":null}]", null);
+        assertEquals(List.of("a", "b", "c"), events.stream().map(EncodedEvent::topic).toList());
+        assertEquals("id: 5\ndata: 1\n\n", frame(events.get(0)));
+        assertEquals("id: 5\ndata: true\n\n", frame(events.get(1)));
+        assertEquals("id: 5\ndata: null\n\n", frame(events.get(2)));
+    }
+
+    @Test
+    void fixedTopicRoutesRejectATopicField() {
+        List<EncodedEvent> events = json("{\"type\":\"note\",\"data\":{}}", "user/alice");
+        assertEquals("user/alice", events.get(0).topic());
+        events.forEach(EncodedEvent::release);
+        ApiException e = assertThrows(ApiException.class,
+                () -> json("{\"topic\":\"x\",\"data\":1}", "broadcast"));
+        assertTrue(e.getMessage().startsWith("topic: not allowed here"), e.getMessage());
+    }
+
+    @Test
+    void badTopicInBatchRejectsWholeBatchNamingIndexAndField() {
+        ApiException e = rejected("[{\"topic\":\"ok\",\"data\":1},{\"topic\":\"bad topic\",\"data\":2}]");
+        assertEquals(ApiError.INVALID_REQUEST, e.error());
+        assertEquals("[1].topic: must be 1-200 characters from A-Z a-z 0-9 - _ . ~ : / @", e.getMessage());
+    }
+
+    @Test
+    void everyFieldErrorNamesItsField() {
+        assertEquals("topic: required; 1-200 characters from A-Z a-z 0-9 - _ . ~ : / @",
+                rejected("{\"data\":1}").getMessage());
+        assertEquals("type: must be 1-64 characters from A-Z a-z 0-9 - _ . : (omit it for \"message\")",
+                rejected("{\"topic\":\"t\",\"type\":\"\",\"data\":1}").getMessage());
+        assertEquals("type: must be 1-64 characters from A-Z a-z 0-9 - _ . : (omit it for \"message\")",
+                rejected("{\"topic\":\"t\",\"type\":\"a\\nb\",\"data\":1}").getMessage());
+        assertEquals("topic: must be a string", rejected("{\"topic\":5,\"data\":1}").getMessage());
+        assertEquals("data: required (any JSON value)", rejected("{\"topic\":\"t\"}").getMessage());
+        assertEquals("id: unknown field; an event has topic, type and data",
+                rejected("{\"topic\":\"t\",\"data\":1,\"id\":\"9\"}").getMessage());
+        assertEquals("data: given more than once", rejected("{\"topic\":\"t\",\"data\":1,\"data\":2}").getMessage());
+        assertEquals("body: an empty batch publishes nothing; send at least one event", rejected("[]").getMessage());
+        assertEquals("[0]: expected an event object {\"topic\",\"type\",\"data\"}", rejected("[1]").getMessage());
+        assertEquals("body: expected a JSON event object or an array of them", rejected("\"x\"").getMessage());
+        assertEquals("body: empty; expected a JSON event object or an array of them", rejected("").getMessage());
+        assertEquals("body: unexpected content after the JSON value",
+                rejected("{\"topic\":\"t\",\"data\":1} {}").getMessage());
+        assertTrue(rejected("{\"topic\":\"t\",\"data\":").getMessage().startsWith("body: invalid JSON at line 1"));
+    }
+
+    @Test
+    void topicWithNulCrOrLfIsRejected() {
+        for (String bad : new String[] {"a\\u0000b", "a\\rb", "a\\nb", ""}) {
+            assertTrue(rejected("{\"topic\":\"" + bad + "\",\"data\":1}").getMessage().startsWith("topic: must be"));
+        }
+    }
+
+    @Test
+    void deeplyNestedJsonIsRejected() {
+        String body = "{\"topic\":\"t\",\"data\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+        ApiException e = rejected(body);
+        assertEquals(ApiError.INVALID_REQUEST, e.error());
+        assertTrue(e.getMessage().startsWith("body: JSON too deeply nested"), e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8IsRejected() {
+        byte[] bytes = "{\"topic\":\"t\",\"data\":\"\u00ff\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        ApiException e = assertThrows(ApiException.class, () -> parser.parseJson(buf, null, ALLOC));
+        assertTrue(e.getMessage().startsWith("body: invalid JSON"), e.getMessage());
+    }
+
+    @Test
+    void eventOverMaxEventBytesIs413NamingTheEvent() {
+        String big = "x".repeat(65);
+        ApiException e = rejected("[{\"topic\":\"t\",\"data\":\"ok\"},{\"topic\":\"t\",\"data\":\"" + big + "\"}]");
+        assertEquals(ApiError.TOO_LARGE, e.error());
+        assertEquals("[1].data: 65 bytes exceeds maxEventBytes (64)", e.getMessage());
+        List<EncodedEvent> fits = json("{\"topic\":\"t\",\"data\":\"" + "x".repeat(64) + "\"}", null);
+        fits.forEach(EncodedEvent::release);
+    }
+
+    @Test
+    void formBodyTakesDataAsString() {
+        ByteBuf body = Unpooled.copiedBuffer("topic=news&type=news:flash&data=%7B%22a%22%3A1%7D+hi", StandardCharsets.UTF_8);
+        List<EncodedEvent> events = parser.parseForm(body, null, ALLOC);
+        body.release();
+        assertEquals("\"{\\\"a\\\":1} hi\"", new String(events.get(0).dataJson(), StandardCharsets.UTF_8));
+        assertEquals("id: 5\nevent: news:flash\ndata: {\"a\":1} hi\n\n", frame(events.get(0)));
+    }
+
+    @Test
+    void formErrorsNameTheField() {
+        for (String[] c : new String[][] {
+                {"topic=a&data=1&extra=2", "extra: unknown field; a form publish has topic, type and data"},
+                {"topic=a", "data: required"},
+                {"topic=a&topic=b&data=1", "topic: given more than once"},
+                {"topic=a%0Ab&data=1", "topic: must be 1-200 characters from A-Z a-z 0-9 - _ . ~ : / @"}}) {
+            ByteBuf body = Unpooled.copiedBuffer(c[0], StandardCharsets.UTF_8);
+            try {
+                ApiException e = assertThrows(ApiException.class, () -> parser.parseForm(body, null, ALLOC));
+                assertEquals(c[1], e.getMessage());
+            } finally {
+                body.release();
+            }
+        }
+    }
+}
