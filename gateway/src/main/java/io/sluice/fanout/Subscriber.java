@@ -21,7 +21,8 @@ import java.util.List;
  * written or did not concern it) and live events are skipped and counted. When the channel turns writable,
  * {@link #catchUp()} writes the skipped events from history, in small batches, until it is level with its
  * loop's drained position and live delivery resumes. A lag never holds memory per stream (history is
- * shared); it is bounded by {@code maxLag} skipped events and by history retention. Past either bound the
+ * shared); it is bounded by {@code maxLag} live events skipped since the stream last made progress, and by
+ * history retention. Past either bound the
  * stream is closed and counted as a slow consumer; the client resumes from history with Last-Event-ID.
  * Initial replay (Last-Event-ID, {@code limit}) is the same catch-up, started from a cursor.
  */
@@ -106,6 +107,10 @@ public final class Subscriber {
             return false;
         }
         if (!channel.isWritable()) {
+            if (!channel.isActive()) {
+                // closed by the client: channelInactive will unregister it; not a slow consumer
+                return false;
+            }
             lagging = true;
             cursor = e.id() - 1;
             lagEvents = 1;
@@ -172,6 +177,8 @@ public final class Subscriber {
                     cursor = ids.get(order[i]);
                     written++;
                 }
+                // progress: the lag bound counts events skipped since the stream last moved forward
+                lagEvents = 0;
                 releaseAll(frames, 0);
             }
         } finally {
@@ -198,7 +205,9 @@ public final class Subscriber {
             return;
         }
         closed = true;
-        loop.metrics().slowConsumerDisconnect();
+        if (channel.isActive()) {
+            loop.metrics().slowConsumerDisconnect();
+        }
         channel.close();
     }
 
