@@ -32,7 +32,8 @@ public final class ConfigKey<T> {
             "Port for streams, snapshots and publishing; 0 picks a free port.");
     public static final ConfigKey<Integer> MANAGEMENT_PORT = key("managementPort",
             ValueType.integer(0, 65535), SluiceConfig.DEFAULT_MANAGEMENT_PORT,
-            "Port for /metrics, /healthz, /readyz, /v1/stats and the dashboard; 0 picks a free port.");
+            "Management port: /healthz and /readyz (metrics and the dashboard join it with the operations work);"
+                    + " 0 picks a free port.");
     public static final ConfigKey<String> BIND_ADDRESS = key("bindAddress",
             ValueType.host(), SluiceConfig.DEFAULT_BIND_ADDRESS,
             "Address both ports listen on: an IPv4 or IPv6 literal or a host name.");
