@@ -1,7 +1,6 @@
 package io.sluice.fanout;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCounted;
 
 /**
  * A validated event whose frame is encoded but not yet committed: it has no id and is not in history.
@@ -18,9 +17,6 @@ public record EncodedEvent(String topic, String type, ByteBuf frame, byte[] data
 
     /** Releases the frame reference this event holds. */
     public void release() {
-        ReferenceCounted f = frame;
-        if (f.refCnt() > 0) {
-            f.release();
-        }
+        frame.release();
     }
 }

@@ -53,7 +53,7 @@ public final class SnapshotService {
         if (afterText != null) {
             after = StreamQuery.parseEventId(afterText);
             if (after < 0) {
-                throw ApiException.invalid("after: '" + afterText.replaceAll("\\p{Cntrl}", "?")
+                throw ApiException.invalid("after: '" + ApiException.echo(afterText)
                         + "' is not an event id issued by this gateway");
             }
         }

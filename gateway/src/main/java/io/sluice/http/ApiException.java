@@ -19,4 +19,17 @@ public final class ApiException extends RuntimeException {
     public ApiError error() {
         return error;
     }
+
+    /**
+     * Client input made safe to quote in an error message: control characters become {@code ?} (no header or
+     * log injection) and anything past 64 characters is cut with an ellipsis.
+     */
+    public static String echo(String input) {
+        StringBuilder b = new StringBuilder(Math.min(input.length(), 65));
+        for (int i = 0; i < input.length() && i < 64; i++) {
+            char c = input.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return input.length() > 64 ? b.append('…').toString() : b.toString();
+    }
 }

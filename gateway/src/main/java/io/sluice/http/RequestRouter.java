@@ -47,7 +47,7 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             QueryParams query = QueryParams.of(request.uri());
             Route route = routes.match(query.path());
             if (route == null) {
-                throw new ApiException(ApiError.NOT_FOUND, "no endpoint at " + printablePath(query.path()));
+                throw new ApiException(ApiError.NOT_FOUND, "no endpoint at " + ApiException.echo(query.path()));
             }
             if (!route.method().equals(request.method())) {
                 HttpResponses.error(ctx, request, ApiError.METHOD_NOT_ALLOWED,
@@ -85,11 +85,6 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             log.warn("connection {} failed", ctx.channel(), cause);
         }
         ctx.close();
-    }
-
-    private static String printablePath(String path) {
-        String p = path.length() > 100 ? path.substring(0, 100) + "…" : path;
-        return p.replaceAll("\\p{Cntrl}", "?");
     }
 
     /** The request target without its query, which may carry a token. */

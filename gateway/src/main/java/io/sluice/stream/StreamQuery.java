@@ -30,7 +30,7 @@ public record StreamQuery(List<String> topics, TypeFilter filter, int limit, Str
         Set<String> topics = new LinkedHashSet<>();
         for (String topic : query.all("topic")) {
             if (!Grammar.isTopic(topic)) {
-                throw ApiException.invalid("topic: '" + printable(topic) + "' must be " + Grammar.TOPIC_RULE);
+                throw ApiException.invalid("topic: '" + ApiException.echo(topic) + "' must be " + Grammar.TOPIC_RULE);
             }
             topics.add(topic);
         }
@@ -45,7 +45,7 @@ public record StreamQuery(List<String> topics, TypeFilter filter, int limit, Str
         for (String list : query.all("types")) {
             for (String glob : list.split(",", -1)) {
                 if (!Grammar.isTypeGlob(glob)) {
-                    throw ApiException.invalid("types: '" + printable(glob) + "' must be " + Grammar.TYPE_GLOB_RULE);
+                    throw ApiException.invalid("types: '" + ApiException.echo(glob) + "' must be " + Grammar.TYPE_GLOB_RULE);
                 }
                 globs.add(glob);
             }
@@ -74,7 +74,7 @@ public record StreamQuery(List<String> topics, TypeFilter filter, int limit, Str
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw ApiException.invalid("limit: '" + printable(text) + "' must be a whole number from 0 to " + maxLimit);
+        throw ApiException.invalid("limit: '" + ApiException.echo(text) + "' must be a whole number from 0 to " + maxLimit);
     }
 
     /** Parses an event id as the gateway issues them (decimal, positive); -1 when it cannot be one. */
@@ -93,13 +93,4 @@ public record StreamQuery(List<String> topics, TypeFilter filter, int limit, Str
         return v > 0 ? v : -1;
     }
 
-    /** Echoes user input in an error message without control characters and without unbounded length. */
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder(Math.min(s.length(), 64));
-        for (int i = 0; i < s.length() && i < 64; i++) {
-            char c = s.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > 64 ? b.append('…').toString() : b.toString();
-    }
 }
