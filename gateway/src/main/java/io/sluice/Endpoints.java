@@ -1,6 +1,7 @@
 package io.sluice;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -39,12 +40,15 @@ public final class Endpoints {
     private final Backplane backplane;
     private final GatewayMetrics metrics;
     private final Supplier<String> notReadyReason;
+    private final ChannelGroup connections;
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready
+     * @param connections where every accepted connection of both listeners is tracked
      */
     public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
-                     GatewayMetrics metrics, Supplier<String> notReadyReason) {
+                     GatewayMetrics metrics, Supplier<String> notReadyReason, ChannelGroup connections) {
+        this.connections = connections;
         this.config = config;
         this.fanout = fanout;
         this.access = access;
@@ -78,7 +82,7 @@ public final class Endpoints {
 
     private SluiceServerInitializer initializer(Routes routes) {
         RequestRouter router = new RequestRouter(routes, config.maxInitialLineLength(), config.maxHeaderSize());
-        return new SluiceServerInitializer(router, config.maxInitialLineLength(), config.maxHeaderSize(),
+        return new SluiceServerInitializer(connections, router, config.maxInitialLineLength(), config.maxHeaderSize(),
                 (int) config.maxBodyBytes());
     }
 

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.backplane.Backplane;
@@ -38,6 +41,8 @@ public final class SluiceServer implements AutoCloseable {
     private final AccessPolicy access;
     private final Channel publicChannel;
     private final Channel managementChannel;
+    /** Every accepted connection; closed by {@link #close()} before the loops stop. */
+    private final ChannelGroup connections = new DefaultChannelGroup("sluice-connections", GlobalEventExecutor.INSTANCE);
     private final DemoClock demoClock;
     private final String transportName;
     private volatile boolean draining;
@@ -58,7 +63,8 @@ public final class SluiceServer implements AutoCloseable {
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
-        Endpoints endpoints = new Endpoints(config, fanout, access, backplane, metrics, this::notReadyReason);
+        Endpoints endpoints = new Endpoints(config, fanout, access, backplane, metrics, this::notReadyReason,
+                connections);
         try {
             pub = bind(transport, config.port(), endpoints.publicInitializer());
             mgmt = bind(transport, config.managementPort(), endpoints.managementInitializer());
@@ -154,7 +160,10 @@ public final class SluiceServer implements AutoCloseable {
         }
         closeQuietly(publicChannel);
         closeQuietly(managementChannel);
-        // Terminating the loops closes every channel they still serve (and releases their outbound buffers).
+        // Close connections on their own loops first, so each stream leaves fan-out through channelInactive.
+        // Loop termination would close them too, but Netty's epoll shutdown cancels the registration before
+        // closing and such a channel never fires channelInactive or handlerRemoved.
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         backplane.close();
         fanout.release();

@@ -3,6 +3,8 @@ package io.sluice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.ConfigLoader;
@@ -44,7 +46,7 @@ class HttpPipelineTest {
         core = new FanoutCore(streamChannel.eventLoop(), config.historySize(), 1024,
                 config.heartbeatInterval().toNanos(), metrics);
         endpoints = new Endpoints(config, core, OpenAccessPolicy.INSTANCE, new LocalBackplane(core), metrics,
-                () -> notReady);
+                () -> notReady, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
         streamChannel.pipeline().addLast(endpoints.publicInitializer());
     }
 

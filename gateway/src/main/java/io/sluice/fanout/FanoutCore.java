@@ -137,16 +137,20 @@ public final class FanoutCore {
      * still in the loop's queue and will arrive live. Replay is history in (start, drained position], live
      * delivery is the rest: nothing is missed, nothing comes twice.
      *
-     * @param replayAfter replay every matching retained event with an id above this, or a negative value
-     *                    for live delivery only
+     * @param replay where the stream starts: live only, after a Last-Event-ID, or the newest {@code limit}
      */
     public Subscriber subscribe(ChannelHandlerContext ctx, Topic[] streamTopics, TypeFilter filter, int maxLag,
-                                long replayAfter) {
+                                ReplayStart replay) {
         LoopFanout loop = loopOf(ctx);
         Subscriber subscriber = new Subscriber(ctx, loop, streamTopics, filter, maxLag);
         subscriber.register();
-        if (replayAfter >= 0 && replayAfter < loop.lastDrainedId()) {
-            subscriber.replayFrom(replayAfter);
+        long drained = loop.lastDrainedId();
+        if (replay.afterId() >= 0) {
+            if (replay.afterId() < drained) {
+                subscriber.replayFrom(replay.afterId(), replay.window() ? drained : 0);
+            } else {
+                subscriber.skipLiveUpTo(replay.afterId());
+            }
         }
         return subscriber;
     }

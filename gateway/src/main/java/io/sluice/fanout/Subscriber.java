@@ -41,6 +41,10 @@ public final class Subscriber {
 
     private boolean lagging;
     private long cursor;
+    /** Live events at or below this id are skipped: the client already has them (Last-Event-ID). */
+    private long skipUpTo;
+    /** Evicted events at or below this id are not owed (they predate a {@code limit} replay's window). */
+    private long owedAfter;
     private int lagEvents;
     private boolean dirty;
     private boolean closed;
@@ -80,11 +84,27 @@ public final class Subscriber {
         closed = true;
     }
 
-    /** Starts replay: every matching event with an id above {@code fromCursor} will be sent from history. */
-    void replayFrom(long fromCursor) {
+    /**
+     * Starts replay: every matching retained event with an id above {@code fromCursor} will be sent from
+     * history.
+     *
+     * @param notOwedUpTo evicted events at or below this id are skipped rather than treated as lost (a
+     *                    {@code limit} replay); 0 when the client is owed every event after the cursor
+     */
+    void replayFrom(long fromCursor, long notOwedUpTo) {
         lagging = true;
         cursor = fromCursor;
+        owedAfter = notOwedUpTo;
         lagEvents = 0;
+    }
+
+    /**
+     * Marks events up to {@code id} as already held by the client, for a resume whose id is newer than
+     * what this loop has drained (the client saw it on another loop): those events are still queued here
+     * and would otherwise arrive twice.
+     */
+    void skipLiveUpTo(long id) {
+        skipUpTo = id;
     }
 
     public boolean isLagging() {
@@ -97,7 +117,7 @@ public final class Subscriber {
      * @return true if the frame was written (the caller flushes dirty subscribers after the batch)
      */
     boolean offer(Event e, long nowNanos) {
-        if (closed || !filter.matches(e.type())) {
+        if (closed || e.id() <= skipUpTo || !filter.matches(e.type())) {
             return false;
         }
         if (lagging) {
@@ -153,12 +173,13 @@ public final class Subscriber {
                 if (cursor >= upTo) {
                     lagging = false;
                     lagEvents = 0;
+                    owedAfter = 0;
                     break;
                 }
                 frames.clear();
                 ids.clear();
                 for (Topic topic : topics) {
-                    if (!topic.history().collectFrames(cursor, upTo, filter, CATCH_UP_BATCH, frames, ids)) {
+                    if (!topic.history().collectFrames(cursor, upTo, filter, CATCH_UP_BATCH, frames, ids, owedAfter)) {
                         releaseAll(frames, 0);
                         closeAsSlowConsumer();
                         return;

@@ -65,11 +65,13 @@ public final class TopicHistory {
      * {@code max}, as retained duplicates of their frames appended to {@code frames} (and their ids to
      * {@code ids}). The caller owns each duplicate and must write or release it.
      *
-     * @return false, collecting nothing, if events after {@code afterId} were already evicted
+     * @param owedAfter evicted events at or below this id are not owed to the reader (a {@code limit} replay
+     *                  asked only for what is retained); pass 0 when every event after {@code afterId} is owed
+     * @return false, collecting nothing, if an owed event after {@code afterId} was already evicted
      */
     public synchronized boolean collectFrames(long afterId, long upToId, TypeFilter filter, int max,
-                                              List<ByteBuf> frames, LongList ids) {
-        if (evictedUpTo > afterId) {
+                                              List<ByteBuf> frames, LongList ids, long owedAfter) {
+        if (evictedUpTo > afterId && evictedUpTo > owedAfter) {
             return false;
         }
         int taken = 0;

@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.ByteArrayOutputStream;
@@ -12,10 +13,14 @@ import java.nio.charset.StandardCharsets;
 /**
  * The one {@link JsonFactory} of the gateway (thread-safe, shared) and small helpers to write JSON text.
  * Parsing limits: nesting depth 1000 (jackson's default, stated here so it is a decision, not an accident).
+ * Writing: UTF-8, characters outside the BMP as themselves.
  */
 public final class Json {
     public static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1000).build())
+            // CONTRACT §1: non-ASCII as is. Without this, characters outside the BMP are written as
+            // \\uD83D\\uDE00 surrogate escapes (and count 12 bytes against maxEventBytes instead of 4).
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .build();
 
     private Json() {

@@ -20,12 +20,21 @@ public final class QueryParams {
 
     public static QueryParams of(String uri) {
         try {
-            QueryStringDecoder decoder = new QueryStringDecoder(uri, java.nio.charset.StandardCharsets.UTF_8, true,
-                    MAX_PARAMS);
+            QueryStringDecoder decoder = decoder(true, MAX_PARAMS).build(uri);
             return new QueryParams(decoder.path(), decoder.parameters());
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("query: malformed percent-encoding (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * A decoder of {@code application/x-www-form-urlencoded} text: UTF-8, {@code +} as space, pairs split on
+     * {@code &} only. A {@code ;} is an ordinary character (WHATWG URL and HTML forms), not Netty's legacy
+     * second separator.
+     */
+    public static QueryStringDecoder.Builder decoder(boolean hasPath, int maxParams) {
+        return QueryStringDecoder.builder().hasPath(hasPath).maxParams(maxParams)
+                .charset(java.nio.charset.StandardCharsets.UTF_8).semicolonIsNormalChar(true);
     }
 
     /** The decoded path, without query. */

@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 
@@ -14,12 +15,19 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     /** Body bytes decoded per chunk; bounds a single read's allocation, not the body (see BODY_LIMIT). */
     private static final int MAX_CHUNK_SIZE = 64 * 1024;
 
+    private final ChannelGroup connections;
     private final RequestRouter router;
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
     private final int maxBodyBytes;
 
-    public SluiceServerInitializer(RequestRouter router, int maxInitialLineLength, int maxHeaderSize, int maxBodyBytes) {
+    /**
+     * @param connections every accepted channel joins it (and leaves it on close), so the server can close
+     *                    them itself on stop rather than leave it to event-loop termination
+     */
+    public SluiceServerInitializer(ChannelGroup connections, RequestRouter router, int maxInitialLineLength,
+                                   int maxHeaderSize, int maxBodyBytes) {
+        this.connections = connections;
         this.router = router;
         this.maxInitialLineLength = maxInitialLineLength;
         this.maxHeaderSize = maxHeaderSize;
@@ -28,6 +36,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        connections.add(ch);
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(maxInitialLineLength)
                 .setMaxHeaderSize(maxHeaderSize)

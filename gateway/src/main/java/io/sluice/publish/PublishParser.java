@@ -8,12 +8,12 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.sluice.fanout.EncodedEvent;
 import io.sluice.fanout.Grammar;
 import io.sluice.http.ApiError;
 import io.sluice.http.ApiException;
 import io.sluice.http.Json;
+import io.sluice.http.QueryParams;
 import io.sluice.sse.SseEncoder;
 
 import java.io.ByteArrayOutputStream;
@@ -92,10 +92,11 @@ public final class PublishParser {
      * {@code data}; data is taken as a string.
      */
     public List<EncodedEvent> parseForm(ByteBuf body, String fixedTopic, ByteBufAllocator alloc) {
-        String text = body.toString(StandardCharsets.UTF_8);
+        // A form body has no fragment: '#' is data, but the URL decoder would end the text there.
+        String text = body.toString(StandardCharsets.UTF_8).replace("#", "%23");
         Map<String, List<String>> fields;
         try {
-            fields = new QueryStringDecoder(text, StandardCharsets.UTF_8, false, 16).parameters();
+            fields = QueryParams.decoder(false, 16).build(text).parameters();
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("body: malformed form encoding (" + e.getMessage() + ")");
         }

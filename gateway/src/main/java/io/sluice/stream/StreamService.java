@@ -15,6 +15,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.fanout.Event;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.fanout.Grammar;
+import io.sluice.fanout.ReplayStart;
 import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TypeFilter;
@@ -84,19 +85,19 @@ public final class StreamService {
         String connectionId = nodePrefix + "-" + Long.toString(connectionCounter.incrementAndGet(), 36);
         streamCtx.write(SseFrames.connected(streamCtx.alloc(), config.reconnectMillis(), connectedJson(connectionId, names)));
 
-        long drained = fanout.drainedPosition(streamCtx);
-        long replayAfter = -1;
+        ReplayStart replay = ReplayStart.LIVE;
         if (streamQuery.lastEventId() != null) {
             long id = StreamQuery.parseEventId(streamQuery.lastEventId());
             if (isResumable(id, topics)) {
-                replayAfter = id;
+                replay = ReplayStart.after(id);
             } else {
                 streamCtx.write(SseFrames.systemEvent(streamCtx.alloc(), "reset", resetJson(streamQuery.lastEventId())));
             }
         } else if (streamQuery.limit() > 0) {
-            replayAfter = newestCursor(topics, streamQuery.filter(), streamQuery.limit(), drained);
+            long drained = fanout.drainedPosition(streamCtx);
+            replay = ReplayStart.newest(newestCursor(topics, streamQuery.filter(), streamQuery.limit(), drained));
         }
-        Subscriber subscriber = fanout.subscribe(streamCtx, topics, streamQuery.filter(), maxLag, replayAfter);
+        Subscriber subscriber = fanout.subscribe(streamCtx, topics, streamQuery.filter(), maxLag, replay);
         streamHandler.attach(subscriber);
         metrics.streamOpened();
         streamCtx.flush();

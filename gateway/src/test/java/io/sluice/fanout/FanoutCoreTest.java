@@ -69,11 +69,15 @@ class FanoutCoreTest {
     }
 
     private Subscriber subscribe(TypeFilter filter, int maxLag, long replayAfter, String... topics) {
+        return subscribe(filter, maxLag, replayAfter < 0 ? ReplayStart.LIVE : ReplayStart.after(replayAfter), topics);
+    }
+
+    private Subscriber subscribe(TypeFilter filter, int maxLag, ReplayStart replay, String... topics) {
         Topic[] resolved = new Topic[topics.length];
         for (int i = 0; i < topics.length; i++) {
             resolved[i] = core.topics().get(topics[i]);
         }
-        subscriber = core.subscribe(ctx, resolved, filter, maxLag, replayAfter);
+        subscriber = core.subscribe(ctx, resolved, filter, maxLag, replay);
         subscriber.catchUp();
         return subscriber;
     }
@@ -196,6 +200,32 @@ class FanoutCoreTest {
         // a2 is in history and still queued: replay stops at the drained position, live delivers a2 once
         subscribe(TypeFilter.ALL, 10, 0, "a");
         assertEquals(List.of("id: " + a1 + "\ndata: a1\n\n", "id: " + a2 + "\ndata: a2\n\n"), drainOutbound());
+    }
+
+    @Test
+    void resumeWithAnIdNewerThanThisLoopDrainedSkipsTheQueuedEventsTheClientHas() {
+        start(10);
+        long a1 = publish("a", "message", "a1");
+        long a2 = publish("a", "message", "a2");
+        // the client saw a1 on another loop; here a1 and a2 are still queued, undrained
+        subscribe(TypeFilter.ALL, 10, a1, "a");
+        assertEquals(List.of("id: " + a2 + "\ndata: a2\n\n"), drainOutbound());
+    }
+
+    @Test
+    void limitReplaySkipsEventsEvictedBeforeTheStreamConnected() {
+        start(2);
+        long b1 = publish("b", "message", "b1");
+        publish("a", "message", "a1");
+        long a2 = publish("a", "message", "a2");
+        long a3 = publish("a", "message", "a3");
+        channel.runPendingTasks();
+        // a1 was evicted; the window starts below b1, older than what topic a retains: not a slow consumer
+        subscribe(TypeFilter.ALL, 10, ReplayStart.newest(b1 - 1), "a", "b");
+        assertEquals(List.of("id: " + b1 + "\ndata: b1\n\n", "id: " + a2 + "\ndata: a2\n\n",
+                "id: " + a3 + "\ndata: a3\n\n"), drainOutbound());
+        assertTrue(channel.isOpen());
+        assertEquals(0, metrics.slowConsumerDisconnects());
     }
 
     @Test

@@ -1,0 +1,362 @@
+package io.sluice.e2e;
+
+import io.sluice.testing.HttpTestClient;
+import io.sluice.testing.SseEvent;
+import io.sluice.testing.SseTestClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The gateway as a separate JVM, the way an operator runs it (CONTRACT §8 SIGTERM, §9 configuration): the
+ * start-up line with the chosen ports, a clean exit 0 on SIGTERM, exit 2 with a message naming key, value and
+ * what is allowed for a bad setting from each source, and file &lt; environment &lt; flag precedence.
+ *
+ * <p>The child runs {@code io.sluice.Main} on this JVM's test class path with the {@code SLUICE_*} variables of
+ * this environment removed. Its output is read on threads; every wait has a deadline; every child is killed in
+ * {@link #killChildren()} whatever happened.
+ */
+class ProcessTest {
+    private static final Duration START_DEADLINE = Duration.ofSeconds(30);
+    private static final Duration EXIT_DEADLINE = Duration.ofSeconds(30);
+    private static final Pattern LISTENING = Pattern.compile("sluice listening port=(\\d+) managementPort=(\\d+)");
+    private static final String HOST = "127.0.0.1";
+
+    private final List<Child> children = new ArrayList<>();
+    private final List<ServerSocket> blockers = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void killChildren() throws IOException {
+        for (Child c : children) {
+            c.process.destroyForcibly();
+        }
+        for (Child c : children) {
+            try {
+                c.process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ServerSocket s : blockers) {
+            s.close();
+        }
+    }
+
+    // ---- start-up line and SIGTERM -----------------------------------------------------------------------------
+
+    @Test
+    void printsTheChosenPortsOnOneLineServesBothAndExitsZeroOnSigterm() throws Exception {
+        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST);
+
+        Matcher ports = child.awaitListening();
+        int port = Integer.parseInt(ports.group(1));
+        int managementPort = Integer.parseInt(ports.group(2));
+        assertTrue(port > 0 && managementPort > 0 && port != managementPort, ports.group());
+        assertEquals(200, HttpTestClient.get(HOST, port, "/healthz").status(), "/healthz on the public port");
+        assertEquals(200, HttpTestClient.get(HOST, managementPort, "/healthz").status(), "/healthz on the management port");
+
+        // SIGTERM, as Process.destroy() sends it; through the handle because Process.destroy() also closes this
+        // side's pipes, which would lose whatever the gateway writes while it shuts down.
+        assertTrue(child.process.toHandle().destroy(), "SIGTERM requested");
+
+        assertTrue(child.process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "no exit after SIGTERM: " + child);
+        child.awaitOutputEnd();
+        assertEquals(1, child.stdout().stream().filter(l -> LISTENING.matcher(l).matches()).count(),
+                () -> "lines matching '" + LISTENING + "': " + child);
+        assertEquals(0, child.process.exitValue(), () -> "exit code after SIGTERM (CONTRACT §8): " + child);
+    }
+
+    // ---- bad values stop start-up with exit code 2 ---------------------------------------------------------------
+
+    @Test
+    void badFlagValueExitsTwoNamingKeyValueAndWhatIsAllowed() throws Exception {
+        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--max-event-bytes=lots");
+
+        String stderr = child.awaitExit(2);
+
+        assertMentions(stderr, "maxEventBytes", "'lots'", "64KiB", "16MiB");
+    }
+
+    @Test
+    void badEnvironmentValueExitsTwoNamingKeyValueAndWhatIsAllowed() throws Exception {
+        Child child = start(Map.of("SLUICE_HEARTBEAT_INTERVAL", "15"), "--port=0", "--management-port=0",
+                "--bind-address=" + HOST);
+
+        String stderr = child.awaitExit(2);
+
+        assertMentions(stderr, "heartbeatInterval", "'15'", "SLUICE_HEARTBEAT_INTERVAL", "unit", "ms");
+    }
+
+    @Test
+    void badConfigFileValueExitsTwoNamingKeyValueAndWhatIsAllowed() throws Exception {
+        Path file = Files.writeString(dir.resolve("sluice.conf"), "# test\nport = 0\nhistorySize = -5\n");
+        Child child = start(Map.of(), "--config=" + file, "--management-port=0", "--bind-address=" + HOST);
+
+        String stderr = child.awaitExit(2);
+
+        assertMentions(stderr, "historySize", "'-5'", file.toString(), "line 3", "1000000");
+    }
+
+    @Test
+    void unknownFlagExitsTwoNamingIt() throws Exception {
+        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--max-evnt-bytes=1");
+
+        String stderr = child.awaitExit(2);
+
+        assertMentions(stderr, "--max-evnt-bytes");
+    }
+
+    private static void assertMentions(String stderr, String... parts) {
+        for (String part : parts) {
+            assertTrue(stderr.contains(part), () -> "stderr should mention '" + part + "': " + stderr);
+        }
+    }
+
+    // ---- precedence: flag > environment > file ---------------------------------------------------------------
+
+    @Test
+    void configFileSetsPortAndReconnectMillis() throws Exception {
+        int filePort = freePort();
+        Path file = Files.writeString(dir.resolve("file.conf"), "port = " + filePort + "\nreconnectMillis = 1111\n");
+
+        Child child = start(Map.of(), "--config", file.toString(), "--management-port=0", "--bind-address=" + HOST);
+
+        assertEquals(filePort, child.awaitPort(), "port from the file");
+        assertEquals(1111, retryOf(child), "retry: from the file's reconnectMillis");
+    }
+
+    @Test
+    void environmentBeatsTheConfigFile() throws Exception {
+        int blockedFilePort = blockedPort();
+        int envPort = freePort();
+        Path file = Files.writeString(dir.resolve("env.conf"), "port = " + blockedFilePort + "\nreconnectMillis = 1111\n");
+
+        Child child = start(Map.of("SLUICE_PORT", Integer.toString(envPort), "SLUICE_RECONNECT_MILLIS", "2222"),
+                "--config=" + file, "--management-port=0", "--bind-address=" + HOST);
+
+        assertEquals(envPort, child.awaitPort(), "port from the environment");
+        assertEquals(2222, retryOf(child), "retry: from SLUICE_RECONNECT_MILLIS");
+    }
+
+    @Test
+    void flagBeatsTheEnvironmentAndTheConfigFile() throws Exception {
+        int blockedFilePort = blockedPort();
+        int blockedEnvPort = blockedPort();
+        int flagPort = freePort();
+        Path file = Files.writeString(dir.resolve("flag.conf"), "port = " + blockedFilePort + "\nreconnectMillis = 1111\n");
+
+        Child child = start(Map.of("SLUICE_PORT", Integer.toString(blockedEnvPort), "SLUICE_RECONNECT_MILLIS", "2222"),
+                "--config=" + file, "--port=" + flagPort, "--reconnect-millis=3333", "--management-port=0",
+                "--bind-address=" + HOST);
+
+        assertEquals(flagPort, child.awaitPort(), "port from the flag");
+        assertEquals(3333, retryOf(child), "retry: from --reconnect-millis");
+    }
+
+    /** Opens a stream on the child and returns the {@code retry:} it sends before {@code connected}. */
+    private static int retryOf(Child child) throws InterruptedException {
+        int port = child.awaitPort();
+        try (SseTestClient stream = SseTestClient.connect(HOST, port, "/v1/events/stream?topic=precedence")) {
+            assertEquals(200, stream.status(), () -> "stream on the child: " + stream);
+            SseEvent connected = stream.awaitEvent(Duration.ofSeconds(10));
+            assertEquals("connected", connected.type());
+            Integer retry = stream.retry();
+            assertTrue(retry != null, () -> "no retry: before connected: " + stream.body());
+            return retry;
+        }
+    }
+
+    /** A loopback port held open by this test, so a child that tried to bind it would fail to start. */
+    private int blockedPort() throws IOException {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST));
+        blockers.add(s);
+        return s.getLocalPort();
+    }
+
+    /**
+     * A loopback port free a moment ago, for a child that must be told a fixed port: another process could take it
+     * first (then the child exits 1 and the test says so), which port 0 cannot avoid here since the port under test
+     * is the one given.
+     */
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return s.getLocalPort();
+        }
+    }
+
+    // ---- the child process -----------------------------------------------------------------------------------
+
+    private Child start(Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.sluice.Main"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(name -> name.startsWith("SLUICE_"));
+        builder.environment().putAll(env);
+        Child child = new Child(builder.start(), String.join(" ", args) + (env.isEmpty() ? "" : " with " + env));
+        children.add(child);
+        return child;
+    }
+
+    /** A started gateway process and its output, collected line by line on two daemon threads. */
+    private static final class Child {
+        private final Process process;
+        private final String description;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private final List<String> stdout = new ArrayList<>();
+        private final List<String> stderr = new ArrayList<>();
+        private int streamsEnded;
+        private Matcher listening;
+
+        Child(Process process, String description) throws IOException {
+            this.process = process;
+            this.description = description;
+            process.getOutputStream().close();
+            collect(process.getInputStream(), stdout, "stdout");
+            collect(process.getErrorStream(), stderr, "stderr");
+        }
+
+        private void collect(InputStream in, List<String> lines, String name) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        add(lines, line);
+                    }
+                } catch (IOException ignored) {
+                    // the process is gone: what was read is kept
+                } finally {
+                    lock.lock();
+                    try {
+                        streamsEnded++;
+                        changed.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            }, "child " + name);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void add(List<String> lines, String line) {
+            lock.lock();
+            try {
+                lines.add(line);
+                if (lines == stdout && listening == null) {
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.matches()) {
+                        listening = m;
+                    }
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Waits for the start-up line; fails if the process ends first or the deadline passes. */
+        Matcher awaitListening() throws InterruptedException {
+            long nanos = START_DEADLINE.toNanos();
+            lock.lock();
+            try {
+                while (listening == null) {
+                    if (streamsEnded == 2) {
+                        throw new AssertionError("the gateway ended before printing its ports: " + describe());
+                    }
+                    if (nanos <= 0) {
+                        throw new AssertionError("no 'sluice listening' line within " + START_DEADLINE + ": " + describe());
+                    }
+                    nanos = changed.awaitNanos(nanos);
+                }
+                return listening;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        int awaitPort() throws InterruptedException {
+            return Integer.parseInt(awaitListening().group(1));
+        }
+
+        /** Waits until both output streams ended (after the process exited). */
+        void awaitOutputEnd() throws InterruptedException {
+            long nanos = EXIT_DEADLINE.toNanos();
+            lock.lock();
+            try {
+                while (streamsEnded < 2) {
+                    if (nanos <= 0) {
+                        throw new AssertionError("output did not end within " + EXIT_DEADLINE + ": " + describe());
+                    }
+                    nanos = changed.awaitNanos(nanos);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Waits for the process to exit with {@code code} without printing its ports; returns its stderr. */
+        String awaitExit(int code) throws InterruptedException {
+            assertTrue(process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "still running: " + describe());
+            awaitOutputEnd();
+            assertEquals(code, process.exitValue(), () -> "exit code: " + describe());
+            lock.lock();
+            try {
+                assertEquals(null, listening, () -> "started although it should not: " + describe());
+                return String.join("\n", stderr);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        List<String> stdout() {
+            lock.lock();
+            try {
+                return List.copyOf(stdout);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private String describe() {
+            lock.lock();
+            try {
+                return "gateway [" + description + "]" + (process.isAlive() ? " running" : " exited " + process.exitValue())
+                        + "\n--- stdout ---\n" + String.join("\n", stdout) + "\n--- stderr ---\n" + String.join("\n", stderr);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+}
