@@ -225,6 +225,26 @@ class HttpPipelineTest {
     }
 
     @Test
+    void fullFanoutQueueRefusesThePublishWith503AndRetryAfterThenRecovers() {
+        EmbeddedChannel publisher = newHttpChannel();
+        String event = post("/v1/publish", "application/json", "{\"topic\":\"t\",\"data\":1}");
+        for (int i = 0; i < 1024; i++) {
+            assertTrue(exchange(publisher, event).startsWith("HTTP/1.1 200 OK\r\n"), "publish " + i);
+        }
+        long lastAccepted = core.lastAssignedId();
+        String refused = exchange(publisher, event);
+        assertTrue(refused.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), refused);
+        assertTrue(refused.contains("\r\nretry-after: 1\r\n"), refused);
+        assertTrue(refused.endsWith("{\"error\":{\"code\":\"unavailable\",\"message\":"
+                + "\"publish not accepted: fan-out queues are full; retry shortly\"}}"), refused);
+        assertEquals(lastAccepted, core.lastAssignedId(), "a refused publish is not committed");
+        streamChannel.runPendingTasks();
+        assertTrue(exchange(publisher, event).startsWith("HTTP/1.1 200 OK\r\n"), "accepted again once drained");
+        assertTrue(publisher.isOpen());
+        publisher.finishAndReleaseAll();
+    }
+
+    @Test
     void readinessFollowsTheSupplier() {
         EmbeddedChannel ch = newHttpChannel();
         assertEquals(jsonResponse("200 OK", "{\"status\":\"ready\"}", false), exchange(ch, "GET /readyz HTTP/1.1\r\n\r\n"));
