@@ -3,6 +3,7 @@ package io.sluice;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
+import io.sluice.fanout.LoopFanout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,17 @@ public final class Main {
     private Main() {
     }
 
+    /** Netty reads these once, when the recycler class loads: set before anything touches Netty. */
+    static final String RECYCLER_CAPACITY_PROPERTY = "io.netty.recycler.maxCapacityPerThread";
+    static final String RECYCLER_CHUNK_PROPERTY = "io.netty.recycler.chunkSize";
+
     public static void main(String[] args) throws InterruptedException {
+        // Fan-out keeps up to LoopFanout.MAX_WRITES_PER_DRAIN recycled objects of each kind in flight per loop.
+        // With Netty's defaults (capacity 4096, an owner-thread batch of 32) larger fan-outs allocate: past the
+        // batch, released objects spill into a chunked queue whose chunks are reallocated every drain
+        // (bench/RESULTS.md, FanoutBenchmark). An operator's own values win.
+        setIfAbsent(RECYCLER_CAPACITY_PROPERTY, LoopFanout.RECYCLER_CAPACITY);
+        setIfAbsent(RECYCLER_CHUNK_PROPERTY, LoopFanout.MAX_WRITES_PER_DRAIN);
         if (ConfigLoader.isHelpRequested(args)) {
             System.out.println(ConfigLoader.helpText());
             return;
@@ -49,5 +60,11 @@ public final class Main {
         // Printed only once a signal would stop the gateway cleanly: scripts may send SIGTERM right after.
         System.out.println("sluice listening port=" + server.port() + " managementPort=" + server.managementPort());
         System.out.flush();
+    }
+
+    private static void setIfAbsent(String property, int value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(value));
+        }
     }
 }

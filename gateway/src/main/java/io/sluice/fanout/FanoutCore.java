@@ -34,14 +34,16 @@ public final class FanoutCore {
 
     public FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
                       GatewayMetrics metrics) {
-        this(group, historySize, queueCapacity, heartbeatNanos, metrics, System.currentTimeMillis() << 20);
+        this(group, historySize, queueCapacity, heartbeatNanos, metrics, System.currentTimeMillis() << 20,
+                LoopFanout.MAX_WRITES_PER_DRAIN);
     }
 
     FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
-               GatewayMetrics metrics, long firstId) {
+               GatewayMetrics metrics, long firstId, int maxWritesPerDrain) {
         List<LoopFanout> list = new ArrayList<>();
         for (EventExecutor executor : group) {
-            list.add(new LoopFanout(list.size(), (EventLoop) executor, queueCapacity, metrics, heartbeatNanos));
+            list.add(new LoopFanout(list.size(), (EventLoop) executor, queueCapacity, metrics, heartbeatNanos,
+                    maxWritesPerDrain));
         }
         this.loops = list.toArray(new LoopFanout[0]);
         this.topics = new TopicRegistry(historySize, loops.length);

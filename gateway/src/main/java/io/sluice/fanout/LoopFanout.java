@@ -21,12 +21,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * for the next publish. One {@code execute} per burst, not per event.
  *
  * <p>Drain: each event is written as a {@code retainedDuplicate()} with the void promise to every matching
- * subscriber of its topic on this loop; each written channel is flushed once at the end of the batch. No
- * locks, no allocation per subscriber (pooled duplicates are recycled), no cross-thread channel calls.
+ * subscriber of its topic on this loop; each written channel is flushed once at the end of the batch. A batch
+ * ends at {@link #MAX_BATCH} events or {@link #MAX_WRITES_PER_DRAIN} writes. No locks, no allocation per
+ * subscriber (outbound entries and pooled duplicates are recycled on event-loop threads), no cross-thread
+ * channel calls.
  */
 public final class LoopFanout implements Runnable {
     /** Events drained per task before yielding to I/O; bounds the latency one burst adds to reads. */
     static final int MAX_BATCH = 1024;
+    /**
+     * Writes per drain after which no further event is taken before the flush. Every write holds a recycled
+     * outbound entry and a pooled duplicate until the flush; keeping them below Netty's per-thread recycler
+     * capacity (raised above this by {@code Main}, see {@link #RECYCLER_CAPACITY}) is what makes fan-out
+     * allocation-free, and it bounds a drain's transient heap to a few MiB however many streams a loop has.
+     * An event is always delivered whole, so one event to more streams than this is still one batch.
+     */
+    public static final int MAX_WRITES_PER_DRAIN = 16_384;
+    /** Recycler capacity per thread that {@link #MAX_WRITES_PER_DRAIN} needs, with room to spare. */
+    public static final int RECYCLER_CAPACITY = 4 * MAX_WRITES_PER_DRAIN;
 
     private final int index;
     private final EventLoop eventLoop;
@@ -34,6 +46,7 @@ public final class LoopFanout implements Runnable {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final GatewayMetrics metrics;
     private final long heartbeatNanos;
+    private final int maxWritesPerDrain;
     private final SubscriberList streams = new SubscriberList();
     private final long[] batchAcceptedNanos = new long[MAX_BATCH];
 
@@ -42,7 +55,9 @@ public final class LoopFanout implements Runnable {
     private Subscriber[] dirty = new Subscriber[64];
     private int dirtyCount;
 
-    LoopFanout(int index, EventLoop eventLoop, int queueCapacity, GatewayMetrics metrics, long heartbeatNanos) {
+    LoopFanout(int index, EventLoop eventLoop, int queueCapacity, GatewayMetrics metrics, long heartbeatNanos,
+               int maxWritesPerDrain) {
+        this.maxWritesPerDrain = maxWritesPerDrain;
         this.index = index;
         this.eventLoop = eventLoop;
         this.queue = new MpscArrayQueue<>(queueCapacity);
@@ -107,7 +122,7 @@ public final class LoopFanout implements Runnable {
         int withDeliveries = 0;
         long deliveries = 0;
         Event e;
-        while (drained < MAX_BATCH && (e = queue.relaxedPoll()) != null) {
+        while (drained < MAX_BATCH && deliveries < maxWritesPerDrain && (e = queue.relaxedPoll()) != null) {
             drained++;
             int written = deliver(e, now);
             if (written > 0) {

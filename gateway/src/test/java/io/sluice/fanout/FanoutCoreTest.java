@@ -65,7 +65,12 @@ class FanoutCoreTest {
     }
 
     private void start(int historySize) {
-        core = new FanoutCore(channel.eventLoop(), historySize, 1024, HEARTBEAT_NANOS, metrics, FIRST_ID);
+        start(historySize, LoopFanout.MAX_WRITES_PER_DRAIN);
+    }
+
+    private void start(int historySize, int maxWritesPerDrain) {
+        core = new FanoutCore(channel.eventLoop(), historySize, 1024, HEARTBEAT_NANOS, metrics, FIRST_ID,
+                maxWritesPerDrain);
     }
 
     private Subscriber subscribe(TypeFilter filter, int maxLag, long replayAfter, String... topics) {
@@ -226,6 +231,28 @@ class FanoutCoreTest {
                 "id: " + a3 + "\ndata: a3\n\n"), drainOutbound());
         assertTrue(channel.isOpen());
         assertEquals(0, metrics.slowConsumerDisconnects());
+    }
+
+    @Test
+    void drainStopsTakingEventsOnceItsWriteBudgetIsSpentAndFlushesPerBatch() {
+        int[] flushes = {0};
+        channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext c) {
+                flushes[0]++;
+                c.flush();
+            }
+        });
+        start(10, 2);
+        Topic[] topics = {core.topics().get("t")};
+        // two subscribers on one channel: each event costs two writes, the whole budget
+        core.subscribe(ctx, topics, TypeFilter.ALL, 10, ReplayStart.LIVE);
+        core.subscribe(ctx, topics, TypeFilter.ALL, 10, ReplayStart.LIVE);
+        long a = publish("t", "message", "a");
+        long b = publish("t", "message", "b");
+        assertEquals(List.of("id: " + a + "\ndata: a\n\n", "id: " + a + "\ndata: a\n\n",
+                "id: " + b + "\ndata: b\n\n", "id: " + b + "\ndata: b\n\n"), drainOutbound());
+        assertEquals(4, flushes[0], "one flush per subscriber per batch, and each event was its own batch");
     }
 
     @Test

@@ -1,0 +1,99 @@
+package io.sluice.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.sluice.fanout.EncodedEvent;
+import io.sluice.fanout.FanoutCore;
+import io.sluice.fanout.ReplayStart;
+import io.sluice.fanout.Topic;
+import io.sluice.fanout.TypeFilter;
+import io.sluice.metrics.CountingMetrics;
+import io.sluice.sse.SseEncoder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One event published and fanned out to N subscribers of its topic on one event loop, through the gateway's
+ * real commit, MPSC queue, drain, pipeline and outbound buffers, onto {@link DiscardChannel}s that release
+ * what they are given.
+ *
+ * <p>Every channel shares one embedded event loop whose thread is the benchmark thread, so writes take the
+ * in-loop path with no hand-off; the benchmark thread is a {@code FastThreadLocalThread}
+ * ({@link FastThreadLocalExecutor}) so Netty recycles outbound entries and duplicates as it does on the
+ * gateway's loops. An operation is one event to all N subscribers: encode, commit, drain, flush. The cost per
+ * subscriber is {@code (t(N) - t(1)) / (N - 1)}, and likewise for {@code gc.alloc.rate.norm} with
+ * {@code -prof gc}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 2, jvmArgsAppend = {
+    "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.sluice.bench.FastThreadLocalExecutor",
+    "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.recycler.maxCapacityPerThread=65536",
+    "-Dio.netty.recycler.chunkSize=16384", "-Xms1g", "-Xmx1g"})
+public class FanoutBenchmark {
+    @Param({"1", "100", "10000"})
+    int subscribers;
+
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final List<DiscardChannel> channels = new ArrayList<>();
+    private EmbeddedChannel anchor;
+    private FanoutCore core;
+    private byte[] json;
+
+    @Setup(Level.Trial)
+    public void setUp() throws InterruptedException {
+        anchor = new EmbeddedChannel();
+        EventLoop loop = anchor.eventLoop();
+        core = new FanoutCore(loop, 16, 65536, TimeUnit.HOURS.toNanos(1), new CountingMetrics());
+        Topic[] topics = {core.topics().get("bench")};
+        for (int i = 0; i < subscribers; i++) {
+            DiscardChannel ch = new DiscardChannel();
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter());
+            loop.register(ch).sync();
+            core.subscribe(ch.pipeline().firstContext(), topics, TypeFilter.ALL, 1000, ReplayStart.LIVE);
+            channels.add(ch);
+        }
+        json = ("{\"user\":\"alice\",\"action\":\"deploy\",\"service\":\"api\",\"version\":\"1.4.2\","
+                + "\"region\":\"eu-west-1\",\"ok\":true,\"n\":42}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        anchor.runPendingTasks();
+        channels.forEach(DiscardChannel::close);
+        anchor.runPendingTasks();
+        anchor.finishAndReleaseAll();
+        core.release();
+    }
+
+    @Benchmark
+    public long publishAndFanOut() {
+        ByteBuf frame = SseEncoder.encodeJsonData(alloc, "deployment:completed", json);
+        core.commit(List.of(new EncodedEvent("bench", "deployment:completed", frame, json)));
+        anchor.runPendingTasks();
+        return core.lastAssignedId();
+    }
+}
