@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Runs the standard benchmarks of issue 3 (JMH and load scenarios against a real gateway) and renders
+# bench/RESULTS.md from every result in the run's folder bench/results/<UTC time>/.
+#
+#   bench/run-scenarios.sh [scenario ...]     (default: all; names below; `jmh` alone takes ~12 minutes)
+#
+# The gateway runs pinned to CPU 1 with one event loop; the load generator runs pinned to CPU 0, so the
+# generator's own cost never lands on the gateway's core (its CPU per event is in every summary). Each
+# scenario starts a fresh gateway on a free loopback port and stops it afterwards. Needs: a built tree
+# (mvn -B -q -DskipTests package), taskset (util-linux), jcmd (JDK), python3. Only 127.0.0.0/8 is used.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GATEWAY_JAR=gateway/target/sluice-gateway.jar
+BENCH_JAR=bench/target/sluice-benchmarks.jar
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+OUT=bench/results/$STAMP
+mkdir -p "$OUT"
+
+# Gateway JVM flags for throughput runs: fixed heap, leak detection off (its default sampling records stack
+# traces), one event loop for the one pinned core.
+GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
+# For the idle-memory run: a heap that grows and shrinks with the live set, so RSS follows what streams cost.
+IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -Xss256k
+          -Dio.netty.leakDetection.level=disabled)
+GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1)
+GENERATOR_JVM=(-Xms1g -Xmx1g -XX:+UseParallelGC)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+GW_PID=""
+stop_gateway() {
+  if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
+    kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null || true
+  fi
+  GW_PID=""
+}
+trap stop_gateway EXIT
+
+# start_gateway NAME JVM_ARRAY_NAME [gateway flags...]
+start_gateway() {
+  local name=$1 jvm_name=$2; shift 2
+  local -n jvm=$jvm_name
+  PORT=$(free_port)
+  taskset -c 1 java "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
+    >"$OUT/$name.gateway.out" 2>"$OUT/$name.gateway.err" &
+  GW_PID=$!
+  for _ in $(seq 1 100); do
+    grep -q '^sluice listening' "$OUT/$name.gateway.out" 2>/dev/null && return 0
+    kill -0 "$GW_PID" 2>/dev/null || { cat "$OUT/$name.gateway.err" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "gateway did not start" >&2; return 1
+}
+
+generate() {
+  local name=$1; shift
+  echo "== $name: LoadGenerator $*" >&2
+  echo "$*" >"$OUT/$name.args"
+  taskset -c 0 java "${GENERATOR_JVM[@]}" -cp "$BENCH_JAR" io.sluice.bench.load.LoadGenerator \
+    --url "http://127.0.0.1:$PORT" --gateway-pid "$GW_PID" "$@" >"$OUT/$name.json" 2>"$OUT/$name.progress"
+}
+
+# The scenarios (targets in issue 3):
+fanout_1k() {        # max sustained fan-out: 1,000 streams on one topic, ~150-byte events, ramped
+  start_gateway fanout_1k GATEWAY_JVM
+  generate fanout_1k --streams 1000 --topics shared --payload 150 --batch 20 --publishers 4 \
+    --rate 200 --ramp --ramp-step 1.5 --ramp-interval 6s --duration 60s --warmup 3s
+  stop_gateway
+}
+shared_10k_10eps() { # 10,000 streams on one topic at 10 events/s: p99 publish->receive
+  start_gateway shared_10k_10eps GATEWAY_JVM
+  generate shared_10k_10eps --streams 10000 --topics shared --payload 150 --rate 10 --publishers 1 \
+    --duration 30s --warmup 5s
+  stop_gateway
+}
+own_topics_10k() {   # 10,000 streams each on its own topic, 10,000 single-event publishes/s
+  start_gateway own_topics_10k GATEWAY_JVM
+  generate own_topics_10k --streams 10000 --topics per-stream --payload 150 --rate 10000 --batch 1 \
+    --publishers 32 --duration 30s --warmup 5s
+  stop_gateway
+}
+connect_storm_10k() { # new streams: CPU per stream; then 10,000 reconnect at once with Last-Event-ID
+  start_gateway connect_storm_10k GATEWAY_JVM
+  generate connect_storm_10k --streams 10000 --topics zipf:100 --payload 150 --rate 500 --batch 5 \
+    --publishers 4 --reconnect-storm 10s:10000 --duration 30s --warmup 2s --grace 10s
+  stop_gateway
+}
+jmh() {              # the JMH suite (@Fork(2), warm-up 3x2s, measure 5x2s), allocation per op with -prof gc
+  echo "== jmh" >&2
+  java -jar "$BENCH_JAR" -prof gc -rf json -rff "$OUT/jmh.json" >"$OUT/jmh.log" 2>&1
+}
+idle_19k() {         # idle streams: RSS per stream at 19,000 streams after a full GC
+  start_gateway idle_19k IDLE_JVM
+  generate idle_19k --streams 19000 --processes 2 --topics per-stream --rate 0 --gateway-gc \
+    --duration 5s --warmup 1s --connect-timeout 60s
+  stop_gateway
+}
+
+ALL=(jmh fanout_1k shared_10k_10eps own_topics_10k connect_storm_10k idle_19k)
+SELECTED=("${@:-${ALL[@]}}")
+for s in "${SELECTED[@]}"; do "$s"; done
+
+python3 bench/render-results.py "$OUT" "${GATEWAY_JVM[*]}" "${IDLE_JVM[*]}" >bench/RESULTS.md
+echo "wrote bench/RESULTS.md from $OUT" >&2

@@ -1,0 +1,182 @@
+package io.sluice.bench.load;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LoadOptionsTest {
+
+    private static LoadOptions parse(String... args) {
+        return LoadOptions.parse(args);
+    }
+
+    private static String error(String... args) {
+        return assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse(args)).getMessage();
+    }
+
+    @Test
+    void defaults() {
+        LoadOptions o = parse();
+        assertEquals("127.0.0.1", o.host());
+        assertEquals(8080, o.port());
+        assertEquals("", o.basePath());
+        assertEquals(1000, o.streams());
+        assertEquals(50, o.sourceAddresses().size());
+        assertEquals(LoadOptions.TopicSpec.Kind.SHARED, o.topics().kind());
+        assertEquals(1000, o.rate());
+        assertEquals(1, o.batch());
+        assertEquals(4, o.publishers());
+        assertEquals(150, o.payload());
+        assertEquals(TimeUnit.SECONDS.toNanos(30), o.durationNanos());
+        assertEquals(TimeUnit.SECONDS.toNanos(5), o.warmupNanos());
+        assertEquals(0, o.connectRate());
+        assertNull(o.storm());
+        assertFalse(o.ramp());
+        assertEquals(1.25, o.rampStep());
+        assertEquals(TimeUnit.SECONDS.toNanos(10), o.rampIntervalNanos());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(100), o.rampP99LimitNanos());
+        assertEquals(0, o.gatewayPid());
+        assertEquals(1, o.processes());
+        assertFalse(o.isChild());
+        assertEquals("30s", o.values().get("duration"));
+    }
+
+    @Test
+    void bothOptionSpellingsAndEveryValueKind() {
+        LoadOptions o = parse("--url", "http://127.0.0.1:18181/sluice/", "--streams=2000", "--topics", "zipf:50:1.2",
+                "--rate", "2500.5", "--batch=10", "--publishers", "8", "--payload", "1024", "--duration", "1m",
+                "--warmup", "500ms", "--grace=2", "--connect-rate", "500", "--reconnect-storm", "10s:100", "--ramp",
+                "--ramp-step", "1.5", "--ramp-interval", "5s", "--ramp-p99-limit", "50ms", "--gateway-pid", "4242",
+                "--gateway-gc", "--processes", "2", "--threads", "1", "--transport", "nio", "--seed", "7",
+                "--source-addresses", "127.0.0.2,127.0.1.10-127.0.1.12");
+        assertEquals(18181, o.port());
+        assertEquals("/sluice", o.basePath());
+        assertEquals("127.0.0.1:18181", o.hostHeader());
+        assertEquals(2000, o.streams());
+        assertEquals(new LoadOptions.TopicSpec(LoadOptions.TopicSpec.Kind.ZIPF, 50, 1.2), o.topics());
+        assertEquals(2500.5, o.rate());
+        assertEquals(10, o.batch());
+        assertEquals(8, o.publishers());
+        assertEquals(1024, o.payload());
+        assertEquals(TimeUnit.MINUTES.toNanos(1), o.durationNanos());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(500), o.warmupNanos());
+        assertEquals(TimeUnit.SECONDS.toNanos(2), o.graceNanos());
+        assertEquals(500, o.connectRate());
+        assertEquals(new LoadOptions.Storm(TimeUnit.SECONDS.toNanos(10), 100), o.storm());
+        assertTrue(o.ramp());
+        assertEquals(1.5, o.rampStep());
+        assertEquals(TimeUnit.SECONDS.toNanos(5), o.rampIntervalNanos());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(50), o.rampP99LimitNanos());
+        assertEquals(4242, o.gatewayPid());
+        assertTrue(o.gatewayGc());
+        assertEquals(2, o.processes());
+        assertEquals(1, o.threads());
+        assertEquals("nio", o.transport());
+        assertEquals(7, o.seed());
+        assertEquals(4, o.sourceAddresses().size());
+        assertEquals("/127.0.1.12", o.sourceAddresses().get(3).toString());
+    }
+
+    @Test
+    void perStreamTopicsCountTheStreams() {
+        LoadOptions o = parse("--topics", "per-stream", "--streams", "321");
+        assertEquals(new LoadOptions.TopicSpec(LoadOptions.TopicSpec.Kind.PER_STREAM, 321, 0), o.topics());
+    }
+
+    @Test
+    void sourceAddressRanges() throws Exception {
+        List<InetAddress> a = LoadOptions.parseSources("127.0.0.1-127.0.0.3");
+        assertEquals(List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("127.0.0.2"),
+                InetAddress.getByName("127.0.0.3")), a);
+        assertEquals(List.of(), LoadOptions.parseSources("none"));
+    }
+
+    @Test
+    void aRemoteGatewayDoesNotBindLoopbackSources() {
+        assertEquals(List.of(), parse("--url", "http://10.1.2.3:8080").sourceAddresses());
+        assertEquals("none", parse("--url", "http://10.1.2.3:8080").values().get("source-addresses"));
+        assertEquals(1, parse("--url", "http://10.1.2.3", "--source-addresses", "10.0.0.5").sourceAddresses().size());
+    }
+
+    @Test
+    void aStormMustFallInsideTheRun() {
+        assertTrue(error("--warmup", "1s", "--duration", "5s", "--reconnect-storm", "6s:1").contains("after the run ends"));
+        assertEquals(TimeUnit.SECONDS.toNanos(5),
+                parse("--warmup", "1s", "--duration", "5s", "--reconnect-storm", "5s:1").storm().atNanos());
+    }
+
+    @Test
+    void durations() {
+        assertEquals(250_000_000L, LoadOptions.parseDuration("250ms"));
+        assertEquals(15_000_000_000L, LoadOptions.parseDuration("15s"));
+        assertEquals(300_000_000_000L, LoadOptions.parseDuration("5m"));
+        assertEquals(3_600_000_000_000L, LoadOptions.parseDuration("1h"));
+        assertEquals(1_500_000_000L, LoadOptions.parseDuration("1.5"));
+    }
+
+    @Test
+    void badValuesNameTheOptionAndWhatIsAllowed() {
+        assertTrue(error("--streams", "lots").startsWith("--streams: 'lots' is not an integer"), error("--streams", "lots"));
+        assertTrue(error("--topics", "zipf:0").startsWith("--topics: 'zipf:0'"));
+        assertTrue(error("--topics", "all").contains("shared, per-stream or zipf:K"));
+        assertTrue(error("--duration", "soon").startsWith("--duration: 'soon' is not a duration"));
+        assertTrue(error("--url", "https://x").startsWith("--url:"));
+        assertTrue(error("--url", "http://127.0.0.1:1/?a=b").contains("query"));
+        assertTrue(error("--source-addresses", "127.0.0.9-127.0.0.1").startsWith("--source-addresses:"));
+        assertTrue(error("--source-addresses", "127.0.0.1-127.0.1.1").contains("last octet"));
+        assertTrue(error("--reconnect-storm", "10s").startsWith("--reconnect-storm:"));
+        assertTrue(error("--streams", "10", "--reconnect-storm", "1s:11").startsWith("--reconnect-storm:"));
+        assertTrue(error("--payload", "10").startsWith("--payload: '10' is not an integer between 64"));
+        assertTrue(error("--ramp", "--rate", "0").contains("--ramp needs"));
+        assertTrue(error("--ramp=maybe").contains("not true or false"));
+        assertTrue(error("--transport", "io_uring").startsWith("--transport:"));
+        assertEquals("unknown option --nope (see --help)", error("--nope", "1"));
+        assertEquals("--rate needs a value EVENTS_PER_SEC", error("--rate"));
+        assertTrue(error("stray").startsWith("unexpected argument 'stray'"));
+        assertTrue(error("--processes", "2", "--child", "2/2").startsWith("--child:"));
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsDefault() {
+        assertTrue(LoadOptions.isHelp(new String[] {"--streams", "1", "--help"}));
+        String help = LoadOptions.helpText();
+        for (String name : parse().values().keySet()) {
+            assertTrue(help.contains("--" + name), name);
+        }
+        assertTrue(help.contains("--url URL (default: http://127.0.0.1:8080)"));
+        assertTrue(help.contains("--source-addresses LIST (default: 127.0.0.1-127.0.0.50)"));
+        assertTrue(help.contains("--reconnect-storm AT:COUNT (default: off)"));
+        assertFalse(help.contains("--child"));
+        for (String line : help.split("\n")) {
+            assertTrue(line.length() <= 110, line);
+        }
+    }
+
+    @Test
+    void childrenSplitTheStreamsAndTheStormWithoutOverlap() {
+        LoadOptions parent = parse("--streams", "1001", "--processes", "3");
+        assertEquals(0, parent.streamCount());
+        int next = 0;
+        int storm = 0;
+        for (int i = 0; i < 3; i++) {
+            LoadOptions child = parse("--streams", "1001", "--processes", "3", "--child", i + "/3");
+            assertTrue(child.isChild());
+            assertEquals(next, child.firstStream());
+            next += child.streamCount();
+            storm += child.share(100);
+        }
+        assertEquals(1001, next);
+        assertEquals(100, storm);
+        LoadOptions single = parse("--streams", "10");
+        assertEquals(10, single.streamCount());
+        assertEquals(7, single.share(7));
+    }
+}

@@ -1,0 +1,195 @@
+package io.sluice.bench.load;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SseScannerTest {
+
+    /** Records callbacks as text, e.g. {@code load 12 3 0}. */
+    private static final class Recorder implements SseScanner.Listener {
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void onLoadEvent(long sentNanos, long seq, int publisher) {
+            events.add("load " + sentNanos + " " + seq + " " + publisher);
+        }
+
+        @Override
+        public void onConnected() {
+            events.add("connected");
+        }
+
+        @Override
+        public void onReset() {
+            events.add("reset");
+        }
+
+        @Override
+        public void onOtherEvent() {
+            events.add("other");
+        }
+    }
+
+    /** What the gateway sends: retry, connected, two load events, a heartbeat, a reset. */
+    private static final String STREAM = "retry: 3000\n"
+            + "event: connected\n"
+            + "data: {\"connectionId\":\"1x9k2-1\",\"topics\":[\"load/0\",\"broadcast\"]}\n"
+            + "\n"
+            + "id: 1882536645682528262\n"
+            + "data: {\"ts\":123456789012345,\"seq\":0,\"pub\":2,\"pad\":\"xxxxxxxxxxxxxxxx\"}\n"
+            + "\n"
+            + ": heartbeat\n"
+            + "\n"
+            + "id: 1882536645682528263\n"
+            + "data: {\"ts\":123456789012999,\"seq\":1,\"pub\":2,\"pad\":\"\"}\n"
+            + "\n"
+            + "event: reset\n"
+            + "data: {\"reason\":\"history-unavailable\",\"lastEventId\":\"7\"}\n"
+            + "\n";
+
+    private static final List<String> EXPECTED = List.of("connected", "load 123456789012345 0 2",
+            "load 123456789012999 1 2", "reset");
+
+    private static void feed(SseScanner scanner, String text) {
+        ByteBuf buf = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+        try {
+            scanner.feed(buf);
+            assertFalse(buf.isReadable(), "feed consumes every byte");
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void parsesAWholeStreamInOneRead() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        feed(scanner, STREAM);
+        assertEquals(EXPECTED, r.events);
+        assertEquals("1882536645682528263", scanner.lastId());
+    }
+
+    @Test
+    void parsesTheSameEventsWhateverTheReadBoundaries() {
+        byte[] all = STREAM.getBytes(StandardCharsets.UTF_8);
+        for (int split = 1; split < all.length; split++) {
+            Recorder r = new Recorder();
+            SseScanner scanner = new SseScanner(r);
+            feed(scanner, STREAM.substring(0, split));
+            feed(scanner, STREAM.substring(split));
+            assertEquals(EXPECTED, r.events, "split at " + split);
+        }
+        for (int i = 0; i + 1 < all.length; i += 7) {
+            for (int j = i + 1; j < all.length; j += 13) {
+                Recorder r = new Recorder();
+                SseScanner scanner = new SseScanner(r);
+                feed(scanner, STREAM.substring(0, i));
+                feed(scanner, STREAM.substring(i, j));
+                feed(scanner, STREAM.substring(j));
+                assertEquals(EXPECTED, r.events, "splits at " + i + " and " + j);
+            }
+        }
+    }
+
+    @Test
+    void parsesOneByteAtATime() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        for (char c : STREAM.toCharArray()) {
+            feed(scanner, String.valueOf(c));
+        }
+        assertEquals(EXPECTED, r.events);
+        assertEquals("1882536645682528263", scanner.lastId());
+    }
+
+    @Test
+    void acceptsCrlfLineEndingsAndFieldsWithoutTheSpace() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        feed(scanner, "event:connected\r\ndata:{}\r\n\r\nid:42\r\ndata:{\"ts\":5,\"seq\":6,\"pub\":0}\r\n\r");
+        feed(scanner, "\n");
+        assertEquals(List.of("connected", "load 5 6 0"), r.events);
+        assertEquals("42", scanner.lastId());
+    }
+
+    @Test
+    void anIdTakesEffectOnlyAtTheBlankLineEndingItsBlock() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        feed(scanner, "id: 1\ndata: {\"ts\":1,\"seq\":0,\"pub\":0}\n\nid: 2\ndata: {\"ts\":1,\"seq\":1,");
+        assertEquals("1", scanner.lastId());
+        // The connection drops inside event 2: a reconnect must resume after 1, not 2.
+        scanner.resetConnection();
+        assertEquals("1", scanner.lastId());
+        feed(scanner, "retry: 3000\nevent: connected\ndata: {}\n\n");
+        assertEquals("1", scanner.lastId());
+        feed(scanner, "id: 2\ndata: {\"ts\":1,\"seq\":1,\"pub\":0}\n\n");
+        assertEquals(List.of("load 1 0 0", "connected", "load 1 1 0"), r.events);
+        assertEquals("2", scanner.lastId());
+    }
+
+    @Test
+    void aBlockWithoutDataDispatchesNothingButCommitsItsId() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        assertFalse(scanner.hasLastId());
+        feed(scanner, "id: 9\n\n: comment\n\n");
+        assertEquals(List.of(), r.events);
+        assertTrue(scanner.hasLastId());
+        assertEquals("9", scanner.lastId());
+    }
+
+    @Test
+    void otherDataAndTypesAreNotLoadEvents() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        feed(scanner, "data: hello\n\n"
+                + "event: deployment:completed\ndata: {\"ts\":1,\"seq\":2,\"pub\":0}\n\n"
+                + "data: {\"ts\":1,\"seq\":2,\"pub\":0}\ndata: second line\n\n"
+                + "data: {\"ts\":1,\"seq\":2}\n\n"
+                + "data: {\"ts\":,\"seq\":2,\"pub\":0}\n\n"
+                + "event: message\ndata: {\"ts\":7,\"seq\":8,\"pub\":9}\n\n"
+                + "data\n\n");
+        assertEquals(List.of("other", "other", "other", "other", "other", "load 7 8 9", "other"), r.events);
+    }
+
+    @Test
+    void readsWhatThePayloadEncoderWrites() {
+        PayloadEncoder encoder = new PayloadEncoder(150);
+        ByteBuf frame = Unpooled.buffer();
+        try {
+            frame.writeCharSequence("id: 77\ndata: ", StandardCharsets.US_ASCII);
+            int before = frame.writerIndex();
+            encoder.writeData(frame, 987654321098765L, 4321, 3);
+            assertEquals(150, frame.writerIndex() - before);
+            assertEquals(150, encoder.dataLength(987654321098765L, 4321, 3));
+            frame.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+            Recorder r = new Recorder();
+            new SseScanner(r).feed(frame);
+            assertEquals(List.of("load 987654321098765 4321 3"), r.events);
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void aLineLongerThanTheLimitBreaksTheStream() {
+        SseScanner scanner = new SseScanner(new Recorder());
+        ByteBuf big = Unpooled.buffer(SseScanner.MAX_LINE + 1).writeZero(SseScanner.MAX_LINE + 1);
+        try {
+            assertThrows(IllegalStateException.class, () -> scanner.feed(big));
+        } finally {
+            big.release();
+        }
+    }
+}
