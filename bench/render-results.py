@@ -164,4 +164,8 @@ w("- When the generator's CPU per delivery approaches the gateway's, the generat
   "limit of the run, not the gateway.")
 w("- JMH fan-out runs on `FastThreadLocalThread`s with the recycler sizing `Main` applies; see "
   "`FanoutBenchmark` for why.")
+analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
+if os.path.exists(analysis):
+    w("")
+    w(open(analysis).read().rstrip())
 print("\n".join(out))

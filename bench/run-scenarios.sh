@@ -82,6 +82,8 @@ own_topics_10k() {   # 10,000 streams each on its own topic, 10,000 single-event
 }
 connect_storm_10k() { # new streams: CPU per stream; then 10,000 reconnect at once with Last-Event-ID
   start_gateway connect_storm_10k GATEWAY_JVM
+  # Warm-up round, not measured: a fresh JVM would charge JIT compilation to the first streams it accepts.
+  generate connect_warmup --streams 10000 --topics zipf:100 --payload 150 --rate 0 --duration 1s --warmup 0s
   generate connect_storm_10k --streams 10000 --topics zipf:100 --payload 150 --rate 500 --batch 5 \
     --publishers 4 --reconnect-storm 10s:10000 --duration 30s --warmup 2s --grace 10s
   stop_gateway

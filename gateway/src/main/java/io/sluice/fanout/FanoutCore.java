@@ -28,6 +28,8 @@ public final class FanoutCore {
     private final TopicRegistry topics;
     private final GatewayMetrics metrics;
     private final Object commitLock = new Object();
+    /** Where commit composes each id line; guarded by the commit lock. */
+    private final byte[] idScratch = new byte[SseEncoder.ID_HEADROOM];
     private final long firstId;
     /** Newest assigned id, firstId - 1 before the first commit. Written under the commit lock. */
     private volatile long lastId;
@@ -99,7 +101,7 @@ public final class FanoutCore {
             for (int i = 0; i < n; i++) {
                 EncodedEvent pending = batch.get(i);
                 id++;
-                SseEncoder.stampId(pending.frame(), id);
+                SseEncoder.stampId(pending.frame(), id, idScratch);
                 Event event = new Event(id, resolved[i], pending.type(), pending.frame(), pending.dataJson(),
                         nowMillis, nowNanos);
                 // the pending reference becomes history's; one more per loop queue

@@ -38,27 +38,43 @@ public final class SseEncoder {
     /**
      * Encodes an event whose data is a JSON string: the string itself, one {@code data:} line per line.
      *
+     * <p>The string is encoded to UTF-8 once and split on its CR and LF bytes: in UTF-8 those byte values
+     * never occur inside a multi-byte character, so byte positions are line boundaries.
+     *
      * @param type the validated event type; {@code null} or {@code "message"} omits the event line
      * @return a buffer owned by the caller, readable from the body start; call {@link #stampId} before use
      */
     public static ByteBuf encodeStringData(ByteBufAllocator alloc, String type, String data) {
-        int size = ID_HEADROOM + typeLineSize(type) + stringDataSize(data) + 1;
+        byte[] utf8 = data.getBytes(StandardCharsets.UTF_8);
+        int lines = 1;
+        int breakBytes = 0;
+        for (int i = 0; i < utf8.length; i++) {
+            byte b = utf8[i];
+            if (b == '\r' || b == '\n') {
+                lines++;
+                breakBytes++;
+                if (b == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
+                    i++;
+                    breakBytes++;
+                }
+            }
+        }
+        int size = ID_HEADROOM + typeLineSize(type) + lines * (DATA_PREFIX.length + 1) + utf8.length - breakBytes + 1;
         ByteBuf frame = alloc.directBuffer(size, size);
         frame.writerIndex(ID_HEADROOM).readerIndex(ID_HEADROOM);
         writeTypeLine(frame, type);
         int lineStart = 0;
-        int length = data.length();
-        for (int i = 0; i < length; i++) {
-            char c = data.charAt(i);
-            if (c == '\r' || c == '\n') {
-                writeDataLine(frame, data, lineStart, i);
-                if (c == '\r' && i + 1 < length && data.charAt(i + 1) == '\n') {
+        for (int i = 0; i < utf8.length; i++) {
+            byte b = utf8[i];
+            if (b == '\r' || b == '\n') {
+                frame.writeBytes(DATA_PREFIX).writeBytes(utf8, lineStart, i - lineStart).writeByte('\n');
+                if (b == '\r' && i + 1 < utf8.length && utf8[i + 1] == '\n') {
                     i++;
                 }
                 lineStart = i + 1;
             }
         }
-        writeDataLine(frame, data, lineStart, length);
+        frame.writeBytes(DATA_PREFIX).writeBytes(utf8, lineStart, utf8.length - lineStart).writeByte('\n');
         frame.writeByte('\n');
         return frame;
     }
@@ -80,34 +96,35 @@ public final class SseEncoder {
     /**
      * Writes {@code id: <id>\n} into the headroom in front of the body and moves the reader index to it.
      * Must be called exactly once, before the frame is shared.
+     *
+     * @param scratch at least {@link #ID_HEADROOM} bytes owned by the caller for the duration of the call (the
+     *                commit holds one under its lock): the line is composed there and copied in one call
      */
-    public static void stampId(ByteBuf frame, long id) {
+    public static void stampId(ByteBuf frame, long id, byte[] scratch) {
         if (id <= 0) {
             throw new IllegalArgumentException("event ids are positive: " + id);
         }
-        int digits = digitCount(id);
-        int start = frame.readerIndex() - ID_PREFIX.length - digits - 1;
-        frame.setBytes(start, ID_PREFIX);
-        int pos = start + ID_PREFIX.length + digits - 1;
+        int pos = ID_HEADROOM - 1;
+        scratch[pos--] = '\n';
         for (long v = id; v > 0; v /= 10) {
-            frame.setByte(pos--, (int) ('0' + v % 10));
+            scratch[pos--] = (byte) ('0' + v % 10);
         }
-        frame.setByte(start + ID_PREFIX.length + digits, '\n');
+        pos -= ID_PREFIX.length - 1;
+        System.arraycopy(ID_PREFIX, 0, scratch, pos, ID_PREFIX.length);
+        int length = ID_HEADROOM - pos;
+        int start = frame.readerIndex() - length;
+        frame.setBytes(start, scratch, pos, length);
         frame.readerIndex(start);
+    }
+
+    /** {@link #stampId(ByteBuf, long, byte[])} with a scratch array of its own; for tests and tools. */
+    public static void stampId(ByteBuf frame, long id) {
+        stampId(frame, id, new byte[ID_HEADROOM]);
     }
 
     /** Number of data bytes {@link #encodeStringData} writes for {@code data}, without prefixes. */
     public static int utf8Length(String data) {
         return ByteBufUtil.utf8Bytes(data);
-    }
-
-    static int digitCount(long v) {
-        int n = 1;
-        while (v >= 10) {
-            v /= 10;
-            n++;
-        }
-        return n;
     }
 
     private static int typeLineSize(String type) {
@@ -124,31 +141,5 @@ public final class SseEncoder {
 
     private static boolean isDefaultType(String type) {
         return type == null || DEFAULT_TYPE.equals(type);
-    }
-
-    private static int stringDataSize(String data) {
-        int size = 0;
-        int lineStart = 0;
-        int length = data.length();
-        for (int i = 0; i < length; i++) {
-            char c = data.charAt(i);
-            if (c == '\r' || c == '\n') {
-                size += DATA_PREFIX.length + ByteBufUtil.utf8Bytes(data, lineStart, i) + 1;
-                if (c == '\r' && i + 1 < length && data.charAt(i + 1) == '\n') {
-                    i++;
-                }
-                lineStart = i + 1;
-            }
-        }
-        return size + DATA_PREFIX.length + ByteBufUtil.utf8Bytes(data, lineStart, length) + 1;
-    }
-
-    private static void writeDataLine(ByteBuf frame, String data, int start, int end) {
-        frame.writeBytes(DATA_PREFIX);
-        if (end > start) {
-            // Exact reservation: the frame's capacity is exact, so the worst-case reserve of writeUtf8 would not fit.
-            ByteBufUtil.reserveAndWriteUtf8(frame, data, start, end, ByteBufUtil.utf8Bytes(data, start, end));
-        }
-        frame.writeByte('\n');
     }
 }
