@@ -21,7 +21,7 @@ mkdir -p "$OUT"
 # traces), one event loop for the one pinned core.
 GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
 # For the idle-memory run: a heap that grows and shrinks with the live set, so RSS follows what streams cost.
-IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -Xss256k
+IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss256k
           -Dio.netty.leakDetection.level=disabled)
 GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1)
 GENERATOR_JVM=(-Xms1g -Xmx1g -XX:+UseParallelGC)
@@ -82,8 +82,13 @@ own_topics_10k() {   # 10,000 streams each on its own topic, 10,000 single-event
 }
 connect_storm_10k() { # new streams: CPU per stream; then 10,000 reconnect at once with Last-Event-ID
   start_gateway connect_storm_10k GATEWAY_JVM
-  # Warm-up round, not measured: a fresh JVM would charge JIT compilation to the first streams it accepts.
-  generate connect_warmup --streams 10000 --topics zipf:100 --payload 150 --rate 0 --duration 1s --warmup 0s
+  # Warm-up rounds, not measured: a fresh JVM charges JIT compilation (the C2 thread) to the first streams
+  # it accepts, still visibly after one round of 10,000. The pause lets the gateway finish closing them.
+  for round in 1 2; do
+    generate "connect_warmup$round" --streams 10000 --topics zipf:100 --payload 150 --rate 0 --duration 1s \
+      --warmup 0s
+    sleep 3
+  done
   generate connect_storm_10k --streams 10000 --topics zipf:100 --payload 150 --rate 500 --batch 5 \
     --publishers 4 --reconnect-storm 10s:10000 --duration 30s --warmup 2s --grace 10s
   stop_gateway
@@ -94,6 +99,9 @@ jmh() {              # the JMH suite (@Fork(2), warm-up 3x2s, measure 5x2s), all
 }
 idle_19k() {         # idle streams: RSS per stream at 19,000 streams after a full GC
   start_gateway idle_19k IDLE_JVM
+  # Warm-up round, not measured: JIT code, loaded classes and buffer-pool arenas from a cold JVM's first
+  # connections are fixed costs; the baseline RSS is taken after it (and a full GC).
+  generate idle_warmup --streams 5000 --topics per-stream --rate 0 --duration 1s --warmup 0s
   generate idle_19k --streams 19000 --processes 2 --topics per-stream --rate 0 --gateway-gc \
     --duration 5s --warmup 1s --connect-timeout 60s
   stop_gateway
