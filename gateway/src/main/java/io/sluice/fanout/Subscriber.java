@@ -148,6 +148,48 @@ public final class Subscriber {
         return true;
     }
 
+    /**
+     * Offers a run of consecutive live events of one topic, already joined into one buffer, as one write.
+     * Only for the simple case (no type filter, nothing to skip); anything else is left to {@link #offer}.
+     *
+     * @param joined the run's frames back to back; shared, written as a retained duplicate
+     * @return events written (all or none), or -1 when the caller must offer the events one by one
+     */
+    int offerRun(Event[] run, int count, ByteBuf joined, long nowNanos) {
+        if (closed) {
+            return 0;
+        }
+        if (!filter.acceptsAll() || run[0].id() <= skipUpTo) {
+            return -1;
+        }
+        if (lagging) {
+            lagEvents += count;
+            if (lagEvents > maxLag) {
+                closeAsSlowConsumer();
+            }
+            return 0;
+        }
+        if (!channel.isWritable()) {
+            if (!channel.isActive()) {
+                return 0;
+            }
+            lagging = true;
+            cursor = run[0].id() - 1;
+            lagEvents = count;
+            if (lagEvents > maxLag) {
+                closeAsSlowConsumer();
+            }
+            return 0;
+        }
+        ctx.write(joined.retainedDuplicate(), voidPromise);
+        lastWriteNanos = nowNanos;
+        if (!dirty) {
+            dirty = true;
+            loop.markDirty(this);
+        }
+        return count;
+    }
+
     /** Called by the loop once per drained batch for each subscriber written to. */
     void flushIfDirty() {
         if (dirty) {

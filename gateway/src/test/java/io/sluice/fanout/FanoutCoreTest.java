@@ -94,14 +94,24 @@ class FanoutCoreTest {
         return r.ids()[0];
     }
 
+    /**
+     * The frames written, in order. A run of events may arrive as one buffer: the stream is split back into
+     * frames after each blank line, which only ever ends a frame.
+     */
     private List<String> drainOutbound() {
         channel.runPendingTasks();
-        List<String> out = new ArrayList<>();
+        StringBuilder wire = new StringBuilder();
         ByteBuf b;
         while ((b = channel.readOutbound()) != null) {
-            out.add(b.toString(StandardCharsets.UTF_8));
+            wire.append(b.toString(StandardCharsets.UTF_8));
             b.release();
         }
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int end; (end = wire.indexOf("\n\n", start)) >= 0; start = end + 2) {
+            out.add(wire.substring(start, end + 2));
+        }
+        assertEquals(wire.length(), start, "output ends with a complete frame");
         return out;
     }
 
@@ -248,11 +258,34 @@ class FanoutCoreTest {
         // two subscribers on one channel: each event costs two writes, the whole budget
         core.subscribe(ctx, topics, TypeFilter.ALL, 10, ReplayStart.LIVE);
         core.subscribe(ctx, topics, TypeFilter.ALL, 10, ReplayStart.LIVE);
+        // an event of another topic between them keeps a and b from forming one run
         long a = publish("t", "message", "a");
+        publish("u", "message", "x");
         long b = publish("t", "message", "b");
         assertEquals(List.of("id: " + a + "\ndata: a\n\n", "id: " + a + "\ndata: a\n\n",
                 "id: " + b + "\ndata: b\n\n", "id: " + b + "\ndata: b\n\n"), drainOutbound());
         assertEquals(4, flushes[0], "one flush per subscriber per batch, and each event was its own batch");
+    }
+
+    @Test
+    void consecutiveEventsOfATopicGoAsOneWriteUnlessTheStreamFiltersTypes() {
+        start(10);
+        Topic[] topics = {core.topics().get("t")};
+        subscribe(TypeFilter.ALL, 10, -1, "t");
+        long a = publish("t", "message", "a");
+        long b = publish("t", "message", "b");
+        channel.runPendingTasks();
+        ByteBuf joined = channel.readOutbound();
+        assertEquals("id: " + a + "\ndata: a\n\nid: " + b + "\ndata: b\n\n", joined.toString(StandardCharsets.UTF_8));
+        joined.release();
+        assertNull(channel.readOutbound());
+        // a filtering stream gets the matching events one by one
+        core.subscribe(ctx, topics, TypeFilter.of(List.of("keep")), 10, ReplayStart.LIVE);
+        long c = publish("t", "keep", "c");
+        publish("t", "drop", "d");
+        assertEquals(List.of("id: " + c + "\nevent: keep\ndata: c\n\n", "id: " + c + "\nevent: keep\ndata: c\n\n",
+                "id: " + (c + 1) + "\nevent: drop\ndata: d\n\n"), drainOutbound().stream().sorted().toList());
+        assertEquals(5, metrics.delivered(), "a, b, c, d to the first stream; c to the filtering one");
     }
 
     @Test
