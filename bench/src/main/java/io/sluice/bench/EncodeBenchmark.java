@@ -5,19 +5,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.sluice.sse.SseEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Cost of encoding one event into its shared SSE frame with the gateway's real encoder: JSON-object data
@@ -25,15 +18,7 @@ import java.util.concurrent.TimeUnit;
  * operation encodes, stamps the id and releases the frame to the pooled allocator, as a publish does.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {
-    "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.sluice.bench.FastThreadLocalExecutor",
-    "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.recycler.maxCapacityPerThread=65536",
-    "-Dio.netty.recycler.chunkSize=16384", "-Xms1g", "-Xmx1g"})
-public class EncodeBenchmark {
+public class EncodeBenchmark extends HotPathBenchmark {
     @Param({"128", "1024", "16384"})
     int size;
 

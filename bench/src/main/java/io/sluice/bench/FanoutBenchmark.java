@@ -14,18 +14,12 @@ import io.sluice.fanout.TypeFilter;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.sse.SseEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -45,15 +39,7 @@ import java.util.concurrent.TimeUnit;
  * {@code -prof gc}.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {
-    "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.sluice.bench.FastThreadLocalExecutor",
-    "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.recycler.maxCapacityPerThread=65536",
-    "-Dio.netty.recycler.chunkSize=16384", "-Xms1g", "-Xmx1g"})
-public class FanoutBenchmark {
+public class FanoutBenchmark extends HotPathBenchmark {
     @Param({"1", "100", "10000"})
     int subscribers;
 

@@ -3,15 +3,12 @@ package io.sluice.bench;
 import org.jctools.queues.MpscArrayQueue;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Control;
 
 import java.util.concurrent.TimeUnit;
@@ -25,13 +22,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Group)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {
-    "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.sluice.bench.FastThreadLocalExecutor",
-    "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.recycler.maxCapacityPerThread=65536",
-    "-Dio.netty.recycler.chunkSize=16384", "-Xms1g", "-Xmx1g"})
-public class MpscHandoffBenchmark {
+public class MpscHandoffBenchmark extends HotPathBenchmark {
     private static final Object EVENT = new Object();
 
     private final MpscArrayQueue<Object> queue = new MpscArrayQueue<>(65536);

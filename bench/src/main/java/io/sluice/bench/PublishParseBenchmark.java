@@ -7,20 +7,13 @@ import io.netty.buffer.Unpooled;
 import io.sluice.fanout.EncodedEvent;
 import io.sluice.publish.PublishParser;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Parsing and validating a publish body with the gateway's jackson-core streaming parser, including the
@@ -28,15 +21,7 @@ import java.util.concurrent.TimeUnit;
  * refused publish would. One event, and a batch of ten.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {
-    "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.sluice.bench.FastThreadLocalExecutor",
-    "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.recycler.maxCapacityPerThread=65536",
-    "-Dio.netty.recycler.chunkSize=16384", "-Xms1g", "-Xmx1g"})
-public class PublishParseBenchmark {
+public class PublishParseBenchmark extends HotPathBenchmark {
     @Param({"1", "10"})
     int events;
 
