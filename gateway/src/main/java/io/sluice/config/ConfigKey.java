@@ -1,5 +1,8 @@
 package io.sluice.config;
 
+import io.netty.util.NetUtil;
+
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The table of configuration keys: the single definition of each key's name, environment variable, flag,
@@ -24,6 +28,11 @@ import java.util.function.Function;
  * @param <T> the Java type of the key's value
  */
 public final class ConfigKey<T> {
+    /** The characters of the topic grammar besides letters and digits (CONTRACT section 1). */
+    private static final String TOPIC_CHARS = "-_.~:/@";
+    /** A browser origin: scheme, host, optional port; no path. */
+    private static final Pattern ORIGIN =
+            Pattern.compile("https?://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?");
     /** Filled by the constructor, so it must be initialised before the first key below. */
     private static final List<ConfigKey<?>> ALL = new ArrayList<>();
 
@@ -88,6 +97,54 @@ public final class ConfigKey<T> {
     public static final ConfigKey<Boolean> DEV_CLOCK = key("devClock",
             ValueType.bool(), SluiceConfig.DEFAULT_DEV_CLOCK,
             "In open development mode (no auth configured), publish a tick to topic demo/clock every second.");
+    public static final ConfigKey<String> JWT_SECRET = secretKey("jwtSecret",
+            ValueType.text(s -> s.getBytes(StandardCharsets.UTF_8).length >= 32
+                    && s.chars().noneMatch(Character::isISOControl),
+                    "empty (HS256 off) or a secret of at least 32 bytes (256 bits, as HS256 requires)"),
+            "",
+            "Shared secret for HS256 tokens; empty turns HS256 off. Never logged.");
+    public static final ConfigKey<String> JWT_PUBLIC_KEY_FILE = key("jwtPublicKeyFile",
+            ValueType.text(s -> s.chars().noneMatch(Character::isISOControl), "empty (off) or a file path"),
+            "",
+            "PEM file with the RSA (RS256) or EC P-256 (ES256) public key that verifies tokens; empty turns it off."
+                    + " An unreadable or invalid key stops start-up.");
+    public static final ConfigKey<Duration> JWT_CLOCK_SKEW = key("jwtClockSkew",
+            ValueType.duration(Duration.ZERO, Duration.ofMinutes(10)), SluiceConfig.DEFAULT_JWT_CLOCK_SKEW,
+            "Clock difference tolerated when checking a token's exp and nbf.");
+    public static final ConfigKey<List<String>> PUBLISH_KEYS = secretKey("publishKeys",
+            ValueType.list(ConfigKey::isApiKey, "keys of 16 to 512 printable ASCII characters without spaces or commas"),
+            List.of(),
+            "Static API keys a backend may publish with (Authorization: Bearer <key>), to any topic. Never logged.");
+    public static final ConfigKey<List<String>> PUBLIC_TOPICS = key("publicTopics",
+            ValueType.list(ConfigKey::isTopicPattern, "topic patterns (topic characters, * = any run of characters)"),
+            List.of(),
+            "Topic patterns anonymous streams and snapshots may read once auth is configured.");
+    public static final ConfigKey<List<String>> ALLOWED_ORIGINS = key("allowedOrigins",
+            ValueType.list(ConfigKey::isOrigin, "origins such as https://app.example.com or https://localhost:3000,"
+                    + " or * for any origin (never with credentials)"),
+            List.of(),
+            "Browser origins allowed by CORS; a request from another origin gets 403. Empty allows none"
+                    + " (requests without an Origin header are not affected).");
+    public static final ConfigKey<Integer> MAX_CONNECTIONS = key("maxConnections",
+            ValueType.integer(1, 10_000_000), SluiceConfig.DEFAULT_MAX_CONNECTIONS,
+            "Most open streams on this node; further stream requests get 503 (EventSource: 200 with retry:).");
+    public static final ConfigKey<Integer> MAX_CONNECTIONS_PER_USER = key("maxConnectionsPerUser",
+            ValueType.integer(1, 10_000_000), SluiceConfig.DEFAULT_MAX_CONNECTIONS_PER_USER,
+            "Most open streams per user (token sub; anonymous streams by client address); further ones get 429.");
+    public static final ConfigKey<List<String>> TRUSTED_PROXIES = key("trustedProxies",
+            ValueType.list(ConfigKey::isAddressOrCidr, "IP addresses or CIDR ranges such as 10.0.0.0/8"),
+            List.of(),
+            "Peers whose X-Forwarded-For header is believed when finding an anonymous client's address.");
+    public static final ConfigKey<Duration> REQUEST_HEADER_TIMEOUT = key("requestHeaderTimeout",
+            ValueType.duration(Duration.ofMillis(100), Duration.ofMinutes(10)), SluiceConfig.DEFAULT_REQUEST_HEADER_TIMEOUT,
+            "A new connection whose request headers are not complete this long after connect is answered 408 and closed.");
+    public static final ConfigKey<Duration> IDLE_TIMEOUT = key("idleTimeout",
+            ValueType.duration(Duration.ofSeconds(1), Duration.ofHours(1)), SluiceConfig.DEFAULT_IDLE_TIMEOUT,
+            "A keep-alive connection idle this long between requests (or within a request body) is closed;"
+                    + " streams are exempt.");
+    public static final ConfigKey<SluiceConfig.AccessLog> ACCESS_LOG = key("accessLog",
+            ValueType.enumeration(SluiceConfig.AccessLog.class), SluiceConfig.DEFAULT_ACCESS_LOG,
+            "Access log on logger sluice.access, one line per request and per ended stream: off, text or json.");
 
     private static final List<ConfigKey<?>> ALL_VIEW = Collections.unmodifiableList(ALL);
     private static final Map<String, ConfigKey<?>> BY_NAME = index(ConfigKey::name);
@@ -103,9 +160,11 @@ public final class ConfigKey<T> {
     private final ConfigKey<T> floor;
     private final BiPredicate<T, T> atLeast;
     private final String description;
+    /** Whether values are credentials: error messages then never quote them. */
+    private final boolean secret;
 
     private ConfigKey(String name, ValueType<T> type, T defaultValue, ConfigKey<T> floor, BiPredicate<T, T> atLeast,
-            String description) {
+            String description, boolean secret) {
         this.name = name;
         this.envVar = "SLUICE_" + separated(name, '_').toUpperCase(Locale.ROOT);
         this.flag = "--" + separated(name, '-');
@@ -114,17 +173,24 @@ public final class ConfigKey<T> {
         this.floor = floor;
         this.atLeast = atLeast;
         this.description = description;
+        this.secret = secret;
         ALL.add(this);
     }
 
     private static <T> ConfigKey<T> key(String name, ValueType<T> type, T defaultValue, String description) {
-        return new ConfigKey<>(name, type, defaultValue, null, null, description);
+        return new ConfigKey<>(name, type, defaultValue, null, null, description, false);
+    }
+
+    /** A key holding credentials: messages about it never quote its value. */
+    private static <T> ConfigKey<T> secretKey(String name, ValueType<T> type, T defaultValue, String description) {
+        return new ConfigKey<>(name, type, defaultValue, null, null, description, true);
     }
 
     /** A key whose value must also be at least the value of {@code floor}. */
     private static <T extends Comparable<T>> ConfigKey<T> key(String name, ValueType<T> type, T defaultValue,
             ConfigKey<T> floor, String description) {
-        return new ConfigKey<>(name, type, defaultValue, floor, (value, min) -> value.compareTo(min) >= 0, description);
+        return new ConfigKey<>(name, type, defaultValue, floor, (value, min) -> value.compareTo(min) >= 0, description,
+                false);
     }
 
     /** Every key, in declaration order (the order of {@link SluiceConfig}'s components). */
@@ -225,13 +291,45 @@ public final class ConfigKey<T> {
 
     /** The error for {@code text} from {@code source}; {@code detail}, if not null, says more than "expected …". */
     ConfigException invalid(String text, String source, String detail) {
-        return new ConfigException("invalid " + name + " '" + text + "' (from " + source + "): "
+        return new ConfigException("invalid " + name + " " + quote(text) + " (from " + source + "): "
                 + (detail == null ? "" : detail + "; ") + "expected " + type.describe());
+    }
+
+    /** {@code text} in quotes, or only its length for a {@linkplain #secretKey secret} key. */
+    String quote(String text) {
+        return secret ? "(" + text.length() + " characters, not shown)" : "'" + text + "'";
     }
 
     @Override
     public String toString() {
         return name;
+    }
+
+    private static boolean isApiKey(String key) {
+        return key.length() >= 16 && key.length() <= 512 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',');
+    }
+
+    private static boolean isTopicPattern(String pattern) {
+        return pattern.length() <= 200 && pattern.chars().allMatch(c -> c == '*' || TOPIC_CHARS.indexOf(c) >= 0
+                || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+    }
+
+    private static boolean isOrigin(String origin) {
+        return "*".equals(origin) || ORIGIN.matcher(origin).matches();
+    }
+
+    private static boolean isAddressOrCidr(String text) {
+        int slash = text.indexOf('/');
+        String address = slash < 0 ? text : text.substring(0, slash);
+        boolean v4 = NetUtil.isValidIpV4Address(address);
+        if (!v4 && !NetUtil.isValidIpV6Address(address)) {
+            return false;
+        }
+        if (slash < 0) {
+            return true;
+        }
+        String bits = text.substring(slash + 1);
+        return bits.matches("[0-9]{1,3}") && Integer.parseInt(bits) <= (v4 ? 32 : 128);
     }
 
     private static Map<String, ConfigKey<?>> index(Function<ConfigKey<?>, String> spelling) {

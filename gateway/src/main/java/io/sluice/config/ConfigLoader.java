@@ -113,7 +113,7 @@ public final class ConfigLoader {
                 .append("Keys:\n");
         for (ConfigKey<?> key : ConfigKey.all()) {
             out.append("  ").append(key.name()).append("  ").append(key.flag()).append(", ").append(key.envVar())
-                    .append("  (default ").append(key.defaultText()).append(")\n")
+                    .append("  (default ").append(key.defaultText().isEmpty() ? "empty" : key.defaultText()).append(")\n")
                     .append("      ").append(key.description()).append('\n')
                     .append("      Allowed: ").append(key.allowed()).append(".\n");
         }
@@ -129,7 +129,7 @@ public final class ConfigLoader {
             out.append("| ").append(code(key.name()))
                     .append(" | ").append(code(key.envVar()))
                     .append(" | ").append(code(key.flag()))
-                    .append(" | ").append(code(key.defaultText()))
+                    .append(" | ").append(key.defaultText().isEmpty() ? "(empty)" : code(key.defaultText()))
                     .append(" | ").append(cell(key.description() + " Allowed: " + key.allowed() + "."))
                     .append(" |\n");
         }

@@ -85,7 +85,19 @@ final class ConfigValues {
                 get(ConfigKey.EVENT_LOOP_THREADS),
                 get(ConfigKey.TRANSPORT),
                 get(ConfigKey.BACKPLANE),
-                get(ConfigKey.DEV_CLOCK));
+                get(ConfigKey.DEV_CLOCK),
+                get(ConfigKey.JWT_SECRET),
+                get(ConfigKey.JWT_PUBLIC_KEY_FILE),
+                get(ConfigKey.JWT_CLOCK_SKEW),
+                get(ConfigKey.PUBLISH_KEYS),
+                get(ConfigKey.PUBLIC_TOPICS),
+                get(ConfigKey.ALLOWED_ORIGINS),
+                get(ConfigKey.MAX_CONNECTIONS),
+                get(ConfigKey.MAX_CONNECTIONS_PER_USER),
+                get(ConfigKey.TRUSTED_PROXIES),
+                get(ConfigKey.REQUEST_HEADER_TIMEOUT),
+                get(ConfigKey.IDLE_TIMEOUT),
+                get(ConfigKey.ACCESS_LOG));
     }
 
     private <T> void setDefault(ConfigKey<T> key) {
@@ -114,8 +126,8 @@ final class ConfigValues {
         }
         Entry<T> floor = entry(floorKey);
         if (!e.key().meetsFloor(e.value(), floor.value())) {
-            throw new ConfigException("invalid " + e.key().name() + " '" + e.text() + "' (from " + e.source()
-                    + "): must be at least " + floorKey.name() + ", which is '" + floor.text() + "' (from "
+            throw new ConfigException("invalid " + e.key().name() + " " + e.key().quote(e.text()) + " (from " + e.source()
+                    + "): must be at least " + floorKey.name() + ", which is " + floorKey.quote(floor.text()) + " (from "
                     + floor.source() + ")");
         }
     }

@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The gateway's immutable configuration. Every instance is valid: the compact constructor applies the same
@@ -28,7 +29,19 @@ public record SluiceConfig(
         int eventLoopThreads,
         Transport transport,
         String backplane,
-        boolean devClock) {
+        boolean devClock,
+        String jwtSecret,
+        String jwtPublicKeyFile,
+        Duration jwtClockSkew,
+        List<String> publishKeys,
+        List<String> publicTopics,
+        List<String> allowedOrigins,
+        int maxConnections,
+        int maxConnectionsPerUser,
+        List<String> trustedProxies,
+        Duration requestHeaderTimeout,
+        Duration idleTimeout,
+        AccessLog accessLog) {
 
     /** TCP port; the conventional unprivileged HTTP port (CONTRACT section 9). */
     public static final int DEFAULT_PORT = 8080;
@@ -69,6 +82,19 @@ public record SluiceConfig(
     /** On; gives a fresh open-mode install a live topic to watch. It never runs once auth is configured. */
     public static final boolean DEFAULT_DEV_CLOCK = true;
 
+    /** Time; covers ordinary NTP drift between the token issuer and the gateway without extending tokens much. */
+    public static final Duration DEFAULT_JWT_CLOCK_SKEW = Duration.ofSeconds(30);
+    /** Streams; well above one core's measured capacity for idle streams, and a guard against fd exhaustion. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
+    /** Streams; many browser tabs of one user, but not a runaway client loop. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_USER = 100;
+    /** Time; as nginx's client_header_timeout (60s) would allow slowloris to hold a socket long, 10s as Apache. */
+    public static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    /** Time; above nginx's upstream keepalive_timeout (60s), so the proxy, not the gateway, closes idle upstreams. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(75);
+    /** One human-readable line per request; json for log shippers. */
+    public static final AccessLog DEFAULT_ACCESS_LOG = AccessLog.TEXT;
+
     /** Where values passed to the constructor come from, as error messages name it. */
     static final String CONSTRUCTOR_SOURCE = "SluiceConfig constructor";
 
@@ -93,6 +119,18 @@ public record SluiceConfig(
                 .set(ConfigKey.TRANSPORT, transport, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.BACKPLANE, backplane, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.DEV_CLOCK, devClock, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWT_SECRET, jwtSecret, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWT_PUBLIC_KEY_FILE, jwtPublicKeyFile, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWT_CLOCK_SKEW, jwtClockSkew, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.PUBLISH_KEYS, publishKeys, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.PUBLIC_TOPICS, publicTopics, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.ALLOWED_ORIGINS, allowedOrigins, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_CONNECTIONS, maxConnections, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_CONNECTIONS_PER_USER, maxConnectionsPerUser, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.TRUSTED_PROXIES, trustedProxies, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.REQUEST_HEADER_TIMEOUT, requestHeaderTimeout, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.IDLE_TIMEOUT, idleTimeout, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.ACCESS_LOG, accessLog, CONSTRUCTOR_SOURCE)
                 .validate();
     }
 
@@ -115,6 +153,34 @@ public record SluiceConfig(
      */
     public int resolvedEventLoopThreads() {
         return eventLoopThreads == 0 ? Runtime.getRuntime().availableProcessors() : eventLoopThreads;
+    }
+
+    /**
+     * Whether any authentication is configured (a JWT key or a publish key). Without any, the gateway runs open:
+     * development mode, announced at start-up (CONTRACT section 5).
+     */
+    public boolean authConfigured() {
+        return !jwtSecret.isEmpty() || !jwtPublicKeyFile.isEmpty() || !publishKeys.isEmpty();
+    }
+
+    /** Every key and value, with {@link ConfigKey#JWT_SECRET} and {@link ConfigKey#PUBLISH_KEYS} redacted. */
+    @Override
+    public String toString() {
+        return "SluiceConfig[port=" + port + ", managementPort=" + managementPort + ", bindAddress=" + bindAddress
+                + ", jwtSecret=" + (jwtSecret.isEmpty() ? "" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
+                + ", publishKeys=(" + publishKeys.size() + " keys), publicTopics=" + publicTopics
+                + ", allowedOrigins=" + allowedOrigins + ", maxConnections=" + maxConnections
+                + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", backplane=" + backplane + ", ...]";
+    }
+
+    /** Access-log format. */
+    public enum AccessLog {
+        /** No access log. */
+        OFF,
+        /** One {@code key=value} line per request. */
+        TEXT,
+        /** One JSON object per line. */
+        JSON
     }
 
     /** The socket transport the server runs on. Read from configuration case-insensitively as its lower-case name. */

@@ -1,11 +1,14 @@
 package io.sluice.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,7 +24,8 @@ import java.util.regex.Pattern;
  *   <li>size: ASCII digits, then nothing (bytes) or {@code KiB}, {@code MiB}, {@code GiB} (powers of 1024);</li>
  *   <li>duration: ASCII digits, then {@code ms}, {@code s}, {@code m} or {@code h}; the unit is required, since a
  *       bare {@code 15} is as likely meant as milliseconds as seconds;</li>
- *   <li>choice: one of a fixed set of names, ignoring case.</li>
+ *   <li>choice: one of a fixed set of names, ignoring case;</li>
+ *   <li>list: items separated by commas, each trimmed; empty text is the empty list, an empty item is an error.</li>
  * </ul>
  */
 abstract class ValueType<T> {
@@ -129,6 +133,76 @@ abstract class ValueType<T> {
             @Override
             String format(String value) {
                 return String.valueOf(value);
+            }
+        };
+    }
+
+    /**
+     * Free text, possibly empty (empty means "not set"); {@code check} decides whether a non-empty value is allowed
+     * and {@code describe} says what is.
+     */
+    static ValueType<String> text(Predicate<String> check, String describe) {
+        return new ValueType<>() {
+            @Override
+            String parse(String text) {
+                return text;
+            }
+
+            @Override
+            boolean accepts(String value) {
+                return value != null && (value.isEmpty() || check.test(value));
+            }
+
+            @Override
+            String describe() {
+                return describe;
+            }
+
+            @Override
+            String format(String value) {
+                return String.valueOf(value);
+            }
+        };
+    }
+
+    /**
+     * A comma-separated list, possibly empty; items are trimmed, and each must satisfy {@code item}.
+     * {@code describe} says what one item may be. The value is an unmodifiable list.
+     */
+    static ValueType<List<String>> list(Predicate<String> item, String describe) {
+        return new ValueType<>() {
+            @Override
+            List<String> parse(String text) throws Rejected {
+                if (text.isEmpty()) {
+                    return List.of();
+                }
+                List<String> items = new ArrayList<>();
+                for (String part : text.split(",", -1)) {
+                    String trimmed = part.trim();
+                    if (trimmed.isEmpty()) {
+                        throw new Rejected("empty item in the list");
+                    }
+                    if (!item.test(trimmed)) {
+                        throw new Rejected("item '" + trimmed + "' is not allowed");
+                    }
+                    items.add(trimmed);
+                }
+                return List.copyOf(items);
+            }
+
+            @Override
+            boolean accepts(List<String> value) {
+                return value != null && value.stream().allMatch(v -> v != null && !v.isEmpty() && item.test(v));
+            }
+
+            @Override
+            String describe() {
+                return "a comma-separated list (possibly empty) of " + describe;
+            }
+
+            @Override
+            String format(List<String> value) {
+                return value == null ? "null" : String.join(",", value);
             }
         };
     }

@@ -115,8 +115,8 @@ class ConfigLoaderTest {
                 error(new String[] {"--max-events=3"}, Map.of()));
         assertEquals("unknown flag --maxEventBytes (did you mean --max-event-bytes?); run with --help to list flags",
                 error(new String[] {"--maxEventBytes", "1KiB"}, Map.of()));
-        assertEquals("unknown flag --access-log; run with --help to list flags",
-                error(new String[] {"--access-log=true"}, Map.of()));
+        assertEquals("unknown flag --log-format; run with --help to list flags",
+                error(new String[] {"--log-format=json"}, Map.of()));
     }
 
     @Test
@@ -254,7 +254,7 @@ class ConfigLoaderTest {
         String help = ConfigLoader.helpText();
         for (ConfigKey<?> key : ConfigKey.all()) {
             String entry = "  " + key.name() + "  " + key.flag() + ", " + key.envVar() + "  (default "
-                    + key.defaultText() + ")\n      " + key.description() + "\n      Allowed: " + key.allowed() + ".\n";
+                    + (key.defaultText().isEmpty() ? "empty" : key.defaultText()) + ")\n      " + key.description() + "\n      Allowed: " + key.allowed() + ".\n";
             assertTrue(help.contains(entry), "help text lacks " + key.name() + ":\n" + help);
         }
         assertTrue(help.contains("--config FILE, SLUICE_CONFIG"));
@@ -274,10 +274,42 @@ class ConfigLoaderTest {
         for (int i = 0; i < ConfigKey.all().size(); i++) {
             ConfigKey<?> key = ConfigKey.all().get(i);
             assertTrue(lines.get(i + 2).startsWith("| `" + key.name() + "` | `" + key.envVar() + "` | `" + key.flag()
-                    + "` | `" + key.defaultText() + "` | "), lines.get(i + 2));
+                    + "` | " + (key.defaultText().isEmpty() ? "(empty)" : "`" + key.defaultText() + "`") + " | "),
+                    lines.get(i + 2));
         }
         assertEquals("| `heartbeatInterval` | `SLUICE_HEARTBEAT_INTERVAL` | `--heartbeat-interval` | `15s` | A stream that"
                 + " has sent nothing for this long gets a comment line, keeping proxies from timing it out. Allowed: a"
                 + " duration such as 250ms, 15s, 5m or 1h between 100ms and 1h. |", lines.get(5));
+    }
+
+    @Test
+    void listsAreCommaSeparatedTrimmedAndCheckedPerItem() {
+        SluiceConfig c = ConfigLoader.load(new String[] {"--public-topics= news/* , status,user/@x",
+            "--allowed-origins=https://app.example.com,http://localhost:3000,http://[::1]:8080",
+            "--trusted-proxies=127.0.0.1,10.0.0.0/8,::1,fd00::/8"}, Map.of()).config();
+        assertEquals(List.of("news/*", "status", "user/@x"), c.publicTopics());
+        assertEquals(List.of("https://app.example.com", "http://localhost:3000", "http://[::1]:8080"), c.allowedOrigins());
+        assertEquals(List.of("127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"), c.trustedProxies());
+        assertEquals(List.of(), SluiceConfig.defaults().publicTopics());
+        assertTrue(error(new String[] {"--public-topics=a,,b"}, Map.of()).contains("empty item in the list"));
+        assertTrue(error(new String[] {"--public-topics=news/#"}, Map.of()).contains("item 'news/#' is not allowed"));
+        assertTrue(error(new String[] {"--allowed-origins=https://a.example/path"}, Map.of()).contains("allowedOrigins"));
+        assertTrue(error(new String[] {"--trusted-proxies=10.0.0.0/33"}, Map.of()).contains("trustedProxies"));
+        assertTrue(error(new String[] {"--trusted-proxies=proxy.example"}, Map.of()).contains("trustedProxies"));
+    }
+
+    @Test
+    void secretsAreNeverQuotedInErrors() {
+        String secret = error(new String[] {"--jwt-secret=too-short-secret"}, Map.of());
+        assertFalse(secret.contains("too-short-secret"), secret);
+        assertTrue(secret.startsWith("invalid jwtSecret (16 characters, not shown) (from flag --jwt-secret)"), secret);
+        String keys = error(new String[] {"--publish-keys=short"}, Map.of());
+        assertFalse(keys.contains("short'"), keys);
+        assertTrue(keys.contains("publishKeys (5 characters, not shown)"), keys);
+        SluiceConfig c = ConfigLoader.load(new String[] {"--jwt-secret=0123456789abcdef0123456789abcdef",
+            "--publish-keys=pk_live_0123456789abcdef"}, Map.of()).config();
+        assertTrue(c.authConfigured());
+        assertFalse(c.toString().contains("0123456789abcdef"), c.toString());
+        assertFalse(SluiceConfig.defaults().authConfigured());
     }
 }
