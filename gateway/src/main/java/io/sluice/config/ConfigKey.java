@@ -291,8 +291,9 @@ public final class ConfigKey<T> {
 
     /** The error for {@code text} from {@code source}; {@code detail}, if not null, says more than "expected …". */
     ConfigException invalid(String text, String source, String detail) {
+        String why = detail == null || secret ? "" : detail + "; "; // a secret's detail may quote part of it
         return new ConfigException("invalid " + name + " " + quote(text) + " (from " + source + "): "
-                + (detail == null ? "" : detail + "; ") + "expected " + type.describe());
+                + why + "expected " + type.describe());
     }
 
     /** {@code text} in quotes, or only its length for a {@linkplain #secretKey secret} key. */

@@ -254,7 +254,8 @@ class ConfigLoaderTest {
         String help = ConfigLoader.helpText();
         for (ConfigKey<?> key : ConfigKey.all()) {
             String entry = "  " + key.name() + "  " + key.flag() + ", " + key.envVar() + "  (default "
-                    + (key.defaultText().isEmpty() ? "empty" : key.defaultText()) + ")\n      " + key.description() + "\n      Allowed: " + key.allowed() + ".\n";
+                    + (key.defaultText().isEmpty() ? "empty" : key.defaultText()) + ")\n      " + key.description()
+                    + "\n      Allowed: " + key.allowed() + ".\n";
             assertTrue(help.contains(entry), "help text lacks " + key.name() + ":\n" + help);
         }
         assertTrue(help.contains("--config FILE, SLUICE_CONFIG"));
