@@ -1,5 +1,6 @@
 package io.sluice;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.config.SluiceConfig;
+import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.history.SnapshotService;
 import io.sluice.http.ApiError;
@@ -23,6 +25,9 @@ import io.sluice.publish.PublishParser;
 import io.sluice.publish.PublishService;
 import io.sluice.stream.StreamService;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
@@ -32,6 +37,8 @@ import java.util.function.Supplier;
  */
 public final class Endpoints {
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+    /** The self-contained dashboard page (no CDN), read once from the jar. */
+    private static final byte[] DASHBOARD_PAGE = resource("dashboard/index.html");
     private static final byte[] READY = "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8);
 
     private final SluiceConfig config;
@@ -41,14 +48,17 @@ public final class Endpoints {
     private final GatewayMetrics metrics;
     private final Supplier<String> notReadyReason;
     private final ChannelGroup connections;
+    private final DashboardFeed dashboard;
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready
      * @param connections where every accepted connection of both listeners is tracked
      */
     public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
-                     GatewayMetrics metrics, Supplier<String> notReadyReason, ChannelGroup connections) {
+                     GatewayMetrics metrics, Supplier<String> notReadyReason, ChannelGroup connections,
+                     DashboardFeed dashboard) {
         this.connections = connections;
+        this.dashboard = dashboard;
         this.config = config;
         this.fanout = fanout;
         this.access = access;
@@ -73,9 +83,11 @@ public final class Endpoints {
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
     }
 
-    /** The management listener: health now; metrics, stats and the dashboard join it with operations. */
+    /** The management listener: health, the live dashboard page and its stream. */
     public SluiceServerInitializer managementInitializer() {
         return initializer(new Routes(
+                new Route("/", HttpMethod.GET, this::dashboardPage),
+                new Route("/v1/dashboard/stream", HttpMethod.GET, (ctx, req, q, p) -> dashboard.open(ctx, req)),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
     }
@@ -84,6 +96,11 @@ public final class Endpoints {
         RequestRouter router = new RequestRouter(routes, config.maxInitialLineLength(), config.maxHeaderSize());
         return new SluiceServerInitializer(connections, router, config.maxInitialLineLength(), config.maxHeaderSize(),
                 (int) config.maxBodyBytes());
+    }
+
+    private void dashboardPage(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {
+        HttpResponses.send(ctx, req, HttpResponseStatus.OK, "text/html; charset=utf-8",
+                Unpooled.wrappedBuffer(DASHBOARD_PAGE), false, null);
     }
 
     private void healthz(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {
@@ -97,6 +114,17 @@ public final class Endpoints {
         } else {
             HttpResponses.error(ctx, req, ApiError.UNAVAILABLE, "not ready: " + reason, false,
                     r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, 1));
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = Endpoints.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource io/sluice/" + name + " in the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -16,6 +16,7 @@ import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.SluiceConfig;
+import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.metrics.CountingMetrics;
@@ -44,7 +45,10 @@ public final class SluiceServer implements AutoCloseable {
     /** Every accepted connection; closed by {@link #close()} before the loops stop. */
     private final ChannelGroup connections = new DefaultChannelGroup("sluice-connections", GlobalEventExecutor.INSTANCE);
     private final DemoClock demoClock;
+    private final DashboardFeed dashboard;
     private final String transportName;
+    /** Topics listed on the dashboard. */
+    private static final int DASHBOARD_TOP_TOPICS = 10;
     private volatile boolean draining;
     private volatile boolean closed;
 
@@ -63,8 +67,9 @@ public final class SluiceServer implements AutoCloseable {
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
+        this.dashboard = new DashboardFeed(group.next(), this::dashboardTotals);
         Endpoints endpoints = new Endpoints(config, fanout, access, backplane, metrics, this::notReadyReason,
-                connections);
+                connections, dashboard);
         try {
             pub = bind(transport, config.port(), endpoints.publicInitializer());
             mgmt = bind(transport, config.managementPort(), endpoints.managementInitializer());
@@ -73,6 +78,7 @@ public final class SluiceServer implements AutoCloseable {
             if (!started) {
                 closeQuietly(pub);
                 closeQuietly(mgmt);
+                dashboard.close();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
                 fanout.release();
             }
@@ -139,6 +145,13 @@ public final class SluiceServer implements AutoCloseable {
         return b.bind(new InetSocketAddress(config.bindAddress(), port)).sync().channel();
     }
 
+    /** The dashboard's view of this node; on the dashboard's loop, once a second. */
+    private DashboardFeed.Totals dashboardTotals() {
+        return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
+                metrics.slowConsumerDisconnects(), Double.NaN, Double.NaN,
+                fanout.topics().mostStreams(DASHBOARD_TOP_TOPICS));
+    }
+
     /** Why this node should not get traffic now, or null when ready. */
     private String notReadyReason() {
         if (draining || closed) {
@@ -158,6 +171,7 @@ public final class SluiceServer implements AutoCloseable {
         if (demoClock != null) {
             demoClock.stop();
         }
+        dashboard.close();
         closeQuietly(publicChannel);
         closeQuietly(managementChannel);
         // Close connections on their own loops first, so each stream leaves fan-out through channelInactive.

@@ -9,6 +9,7 @@ import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
+import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.PipelineNames;
 import io.sluice.metrics.CountingMetrics;
@@ -46,7 +47,9 @@ class HttpPipelineTest {
         core = new FanoutCore(streamChannel.eventLoop(), config.historySize(), 1024,
                 config.heartbeatInterval().toNanos(), metrics);
         endpoints = new Endpoints(config, core, OpenAccessPolicy.INSTANCE, new LocalBackplane(core), metrics,
-                () -> notReady, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
+                () -> notReady, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE),
+                new DashboardFeed(streamChannel.eventLoop(), () -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN,
+                        Double.NaN, List.of())));
         streamChannel.pipeline().addLast(endpoints.publicInitializer());
     }
 

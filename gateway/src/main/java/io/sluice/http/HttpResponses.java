@@ -5,10 +5,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -24,6 +26,21 @@ public final class HttpResponses {
     private static final CharSequence JSON = "application/json";
 
     private HttpResponses() {
+    }
+
+    /**
+     * The head of a text/event-stream response (CONTRACT §2). The body is close-delimited: no chunk framing, so
+     * each frame goes out as the shared buffer itself, and ending a stream always closes its connection
+     * (CONTRACT §8).
+     */
+    public static HttpResponse eventStreamHead(HttpVersion version) {
+        HttpResponse response = new DefaultHttpResponse(version, HttpResponseStatus.OK);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set("X-Accel-Buffering", "no")
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return response;
     }
 
     public static void json(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, byte[] body) {

@@ -2,13 +2,7 @@ package io.sluice.stream;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.Principal;
 import io.sluice.config.SluiceConfig;
@@ -19,6 +13,7 @@ import io.sluice.fanout.ReplayStart;
 import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TypeFilter;
+import io.sluice.http.HttpResponses;
 import io.sluice.http.Json;
 import io.sluice.http.PipelineNames;
 import io.sluice.http.QueryParams;
@@ -73,7 +68,7 @@ public final class StreamService {
             topics[i] = fanout.topics().get(names.get(i));
         }
 
-        ctx.write(streamHeaders(request.protocolVersion()));
+        ctx.write(HttpResponses.eventStreamHead(request.protocolVersion()));
         ChannelPipeline pipeline = ctx.pipeline();
         StreamHandler streamHandler = new StreamHandler(metrics);
         pipeline.addFirst(PipelineNames.STREAM, streamHandler);
@@ -137,18 +132,6 @@ public final class StreamService {
             all.add(Grammar.USER_TOPIC_PREFIX + principal.subject());
         }
         return List.copyOf(all);
-    }
-
-    private static HttpResponse streamHeaders(HttpVersion version) {
-        HttpResponse response = new DefaultHttpResponse(version, HttpResponseStatus.OK);
-        // Close-delimited body: no chunk framing, so each frame is written as the shared buffer itself.
-        // Ending a stream always closes its connection anyway (CONTRACT §8).
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-                .set("X-Accel-Buffering", "no")
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        return response;
     }
 
     private static String connectedJson(String connectionId, List<String> topics) {

@@ -1,0 +1,156 @@
+package io.sluice.dashboard;
+
+import io.sluice.testing.Await;
+import io.sluice.testing.ExternalBinary;
+import io.sluice.testing.GatewayFixture;
+import io.sluice.testing.HttpTestClient;
+import io.sluice.testing.RawResponse;
+import io.sluice.testing.SseEvent;
+import io.sluice.testing.SseTestClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The live dashboard on the management port: the page is self-contained, its SSE feed carries live values, and
+ * real headless Chromium (Debian's chromium, driven through Debian's chromedriver) renders non-zero values
+ * after publishes. The screenshot is kept as a build artifact in {@code gateway/target/dashboard.png}.
+ */
+class DashboardTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+    /** Any absolute URL in a src or href attribute, or a url() in CSS: the page must load nothing external. */
+    private static final Pattern EXTERNAL = Pattern.compile("(src|href)\\s*=\\s*[\"']?(https?:)?//|url\\(\\s*[\"']?https?:");
+
+    private GatewayFixture gateway;
+    private SseTestClient stream;
+    private ScheduledExecutorService publisher;
+
+    @BeforeEach
+    void setUp() {
+        gateway = GatewayFixture.start();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (publisher != null) {
+            publisher.shutdownNow();
+            assertTrue(publisher.awaitTermination(10, TimeUnit.SECONDS));
+        }
+        if (stream != null) {
+            stream.close();
+        }
+        gateway.close();
+    }
+
+    @Test
+    void pageIsServedAndLoadsNothingExternal() {
+        RawResponse page = HttpTestClient.get(GatewayFixture.HOST, gateway.managementPort(), "/");
+        assertEquals(200, page.status());
+        assertEquals("text/html; charset=utf-8", page.header("content-type"));
+        assertTrue(page.body().contains("new EventSource(\"v1/dashboard/stream\")"), "page reads the gateway's feed");
+        assertFalse(EXTERNAL.matcher(page.body()).find(), "page references an external resource");
+        assertEquals(404, HttpTestClient.get(GatewayFixture.HOST, gateway.port(), "/").status(),
+                "the dashboard is on the management port only");
+    }
+
+    @Test
+    void feedCarriesLiveValuesAfterPublishes() {
+        startTraffic();
+        try (SseTestClient feed = SseTestClient.connect(GatewayFixture.HOST, gateway.managementPort(),
+                "/v1/dashboard/stream")) {
+            assertEquals(200, feed.status());
+            assertEquals("text/event-stream; charset=utf-8", feed.header("content-type"));
+            SseEvent live = feed.awaitEvent(e -> "sample".equals(e.type()) && e.data().contains("\"connections\":1,")
+                    && e.data().contains("{\"topic\":\"dash\",\"streams\":1}")
+                    && !e.data().contains("\"publishRate\":0.0") && e.data().contains("\"publishRate\""), DEADLINE);
+            assertTrue(live.data().contains("\"deliveryRate\":"), live.data());
+            assertEquals(null, live.id(), "dashboard samples carry no id");
+        }
+    }
+
+    @Test
+    void newFeedStartsWithTheRetainedWindow() {
+        List<String> seen;
+        try (SseTestClient first = SseTestClient.connect(GatewayFixture.HOST, gateway.managementPort(),
+                "/v1/dashboard/stream")) {
+            seen = first.awaitEvents(3, DEADLINE).stream().map(SseEvent::data).toList();
+        }
+        try (SseTestClient second = SseTestClient.connect(GatewayFixture.HOST, gateway.managementPort(),
+                "/v1/dashboard/stream")) {
+            // the same first samples, byte for byte: the window is replayed before anything new
+            assertEquals(seen, second.awaitEvents(3, DEADLINE).stream().map(SseEvent::data).toList());
+        }
+    }
+
+    @Test
+    void chromiumShowsNonZeroLiveValues() throws IOException {
+        Path chromium = ExternalBinary.require("chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser");
+        Path chromedriver = ExternalBinary.require("chromium-driver", "/usr/bin/chromedriver");
+        startTraffic();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1400,1000");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort().build();
+        ChromeDriver browser = new ChromeDriver(service, options);
+        try {
+            browser.get("http://" + GatewayFixture.HOST + ":" + gateway.managementPort() + "/");
+            Await.until(() -> "live".equals(browser.findElement(By.id("status")).getText())
+                            && positive(browser.findElement(By.id("v-connections")).getText())
+                            && positive(browser.findElement(By.id("v-publishRate")).getText())
+                            && positive(browser.findElement(By.id("v-deliveryRate")).getText())
+                            && browser.findElement(By.id("top-topics")).getText().contains("dash"),
+                    DEADLINE, () -> "dashboard values: status=" + browser.findElement(By.id("status")).getText()
+                            + " connections=" + browser.findElement(By.id("v-connections")).getText()
+                            + " publishRate=" + browser.findElement(By.id("v-publishRate")).getText()
+                            + " deliveryRate=" + browser.findElement(By.id("v-deliveryRate")).getText());
+            Path shot = Path.of("target", "dashboard.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            assertTrue(Files.size(shot) > 10_000, "screenshot " + shot.toAbsolutePath() + " is nearly empty");
+        } finally {
+            browser.quit();
+            service.stop();
+        }
+    }
+
+    /** One stream on topic {@code dash} and ten publishes a second to it, until the test ends. */
+    private void startTraffic() {
+        stream = gateway.stream("/v1/events/stream?topic=dash", Map.of());
+        stream.awaitEvent(e -> "connected".equals(e.type()), DEADLINE);
+        publisher = Executors.newSingleThreadScheduledExecutor();
+        publisher.scheduleAtFixedRate(() -> gateway.publishJson("{\"topic\":\"dash\",\"data\":{\"n\":1}}"),
+                0, 100, TimeUnit.MILLISECONDS);
+    }
+
+    private static boolean positive(String shown) {
+        if (shown.isEmpty() || "–".equals(shown)) {
+            return false;
+        }
+        String number = shown.replaceAll("[kM]$", "");
+        return Double.parseDouble(number) > 0;
+    }
+}
