@@ -14,6 +14,7 @@ import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.history.SnapshotService;
 import io.sluice.http.ApiError;
+import io.sluice.http.CorsPolicy;
 import io.sluice.http.HttpResponses;
 import io.sluice.http.QueryParams;
 import io.sluice.http.RequestRouter;
@@ -72,7 +73,7 @@ public final class Endpoints {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane);
         StreamService streams = new StreamService(fanout, access, metrics, config);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
-        return initializer(new Routes(
+        return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
                 new Route("/v1/events", HttpMethod.GET, (ctx, req, q, p) ->
                         HttpResponses.json(ctx, req, HttpResponseStatus.OK, snapshots.snapshot(req, q))),
@@ -83,19 +84,22 @@ public final class Endpoints {
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
     }
 
-    /** The management listener: health, the live dashboard page and its stream. */
+    /**
+     * The management listener: health, the live dashboard page and its stream. No CORS, and no access log: it
+     * serves probes, scrapes and operators, not clients.
+     */
     public SluiceServerInitializer managementInitializer() {
-        return initializer(new Routes(
+        return initializer(null, SluiceConfig.AccessLog.OFF, new Routes(
                 new Route("/", HttpMethod.GET, this::dashboardPage),
                 new Route("/v1/dashboard/stream", HttpMethod.GET, (ctx, req, q, p) -> dashboard.open(ctx, req)),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
     }
 
-    private SluiceServerInitializer initializer(Routes routes) {
+    private SluiceServerInitializer initializer(CorsPolicy cors, SluiceConfig.AccessLog accessLog, Routes routes) {
         RequestRouter router = new RequestRouter(routes, config.maxInitialLineLength(), config.maxHeaderSize());
         return new SluiceServerInitializer(connections, router, config.maxInitialLineLength(), config.maxHeaderSize(),
-                (int) config.maxBodyBytes());
+                (int) config.maxBodyBytes(), cors, accessLog);
     }
 
     private void dashboardPage(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {

@@ -1,5 +1,6 @@
 package io.sluice;
 
+import ch.qos.logback.classic.LoggerContext;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
@@ -53,6 +54,7 @@ public final class Main {
         // The event-loop threads are not daemons: they keep the process alive until the hook stops them.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            flushLogs();
             // After SIGTERM the JVM would exit 143 (128 + signal); a completed clean stop is status 0.
             // Nothing else registers shutdown hooks here, so halting skips no one's cleanup.
             Runtime.getRuntime().halt(0);
@@ -60,6 +62,13 @@ public final class Main {
         // Printed only once a signal would stop the gateway cleanly: scripts may send SIGTERM right after.
         System.out.println("sluice listening port=" + server.port() + " managementPort=" + server.managementPort());
         System.out.flush();
+    }
+
+    /** Stops logback, which drains the access log's background queue: halting would drop its last lines. */
+    private static void flushLogs() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.stop();
+        }
     }
 
     private static void setIfAbsent(String property, int value) {

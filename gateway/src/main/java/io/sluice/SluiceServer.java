@@ -18,6 +18,7 @@ import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.SluiceConfig;
 import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
+import io.sluice.http.CloseReason;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.metrics.CountingMetrics;
 import org.slf4j.Logger;
@@ -177,6 +178,7 @@ public final class SluiceServer implements AutoCloseable {
         // Close connections on their own loops first, so each stream leaves fan-out through channelInactive.
         // Loop termination would close them too, but Netty's epoll shutdown cancels the registration before
         // closing and such a channel never fires channelInactive or handlerRemoved.
+        connections.forEach(c -> CloseReason.mark(c, CloseReason.SERVER_STOPPING));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         backplane.close();

@@ -11,8 +11,10 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
+import io.sluice.http.AccessLogHandler;
 import io.sluice.http.PipelineNames;
 import io.sluice.metrics.CountingMetrics;
+import io.sluice.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,7 +109,8 @@ class HttpPipelineTest {
     private String openStream(String query) {
         String head = exchange(streamChannel, "GET /v1/events/stream?" + query + " HTTP/1.1\r\nHost: x\r\n"
                 + "Accept: text/event-stream\r\n\r\n");
-        assertEquals(List.of(PipelineNames.STREAM, "DefaultChannelPipeline$TailContext#0"),
+        // the stream handler first, so fan-out writes reach the socket directly; the access log only watches the close
+        assertEquals(List.of(PipelineNames.STREAM, PipelineNames.ACCESS_LOG, "DefaultChannelPipeline$TailContext#0"),
                 streamChannel.pipeline().names());
         return head;
     }
@@ -146,14 +149,19 @@ class HttpPipelineTest {
 
     @Test
     void streamBeyondItsLagIsClosedAsSlowConsumer() {
-        openStream("topic=t");
-        streamChannel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
-        publish("[{\"topic\":\"t\",\"data\":1},{\"topic\":\"t\",\"data\":2},{\"topic\":\"t\",\"data\":3},"
-                + "{\"topic\":\"t\",\"data\":4}]");
-        readAll(streamChannel);
-        assertFalse(streamChannel.isOpen());
-        assertEquals(1, metrics.slowConsumerDisconnects());
-        assertEquals(0, metrics.openStreams());
+        try (LogCapture access = LogCapture.of(AccessLogHandler.LOGGER_NAME)) {
+            openStream("topic=t");
+            streamChannel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+            publish("[{\"topic\":\"t\",\"data\":1},{\"topic\":\"t\",\"data\":2},{\"topic\":\"t\",\"data\":3},"
+                    + "{\"topic\":\"t\",\"data\":4}]");
+            readAll(streamChannel);
+            assertFalse(streamChannel.isOpen());
+            assertEquals(1, metrics.slowConsumerDisconnects());
+            assertEquals(0, metrics.openStreams());
+            String streamLine = access.messages().stream().filter(l -> l.contains("path=/v1/events/stream"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no stream line in " + access.messages()));
+            assertTrue(streamLine.endsWith(" close=slow-consumer"), streamLine);
+        }
     }
 
     @Test

@@ -48,6 +48,7 @@ public final class Subscriber {
     private int lagEvents;
     private boolean dirty;
     private boolean closed;
+    private boolean closedAsSlowConsumer;
     private long lastWriteNanos;
 
     Subscriber(ChannelHandlerContext ctx, LoopFanout loop, Topic[] topics, TypeFilter filter, int maxLag) {
@@ -105,6 +106,11 @@ public final class Subscriber {
      */
     void skipLiveUpTo(long id) {
         skipUpTo = id;
+    }
+
+    /** Whether this subscriber closed its channel for falling too far behind. */
+    public boolean closedAsSlowConsumer() {
+        return closedAsSlowConsumer;
     }
 
     public boolean isLagging() {
@@ -268,6 +274,7 @@ public final class Subscriber {
             return;
         }
         closed = true;
+        closedAsSlowConsumer = true;
         if (channel.isActive()) {
             loop.metrics().slowConsumerDisconnect();
         }

@@ -82,6 +82,26 @@ public final class HttpResponses {
         if (customizer != null) {
             customizer.customize(response);
         }
+        finish(ctx, request, response, forceClose);
+    }
+
+    /**
+     * Sends {@code 204 No Content}: no body, and no Content-Type or Content-Length (RFC 9110 §8.6 forbids the
+     * latter on a 204).
+     */
+    public static void noContent(ChannelHandlerContext ctx, HttpRequest request, boolean forceClose,
+                                 ResponseCustomizer customizer) {
+        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.NO_CONTENT,
+                Unpooled.EMPTY_BUFFER);
+        if (customizer != null) {
+            customizer.customize(response);
+        }
+        finish(ctx, request, response, forceClose);
+    }
+
+    private static void finish(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response,
+                               boolean forceClose) {
+        HttpVersion version = response.protocolVersion();
         boolean keepAlive = !forceClose && request != null && HttpUtil.isKeepAlive(request);
         if (keepAlive) {
             if (version.equals(HttpVersion.HTTP_1_0)) {

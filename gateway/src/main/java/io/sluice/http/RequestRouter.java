@@ -36,6 +36,11 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
         this.maxHeaderSize = maxHeaderSize;
     }
 
+    /** The routing table; CORS reads it to answer preflights. */
+    Routes routes() {
+        return routes;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         DecoderResult decoded = request.decoderResult();

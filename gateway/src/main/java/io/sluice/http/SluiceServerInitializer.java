@@ -6,10 +6,12 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.sluice.config.SluiceConfig;
 
 /**
  * Assembles the HTTP-phase pipeline of a listener, in the order {@link PipelineNames} documents. The router
- * is shared; the codec and the aggregator hold per-connection state and are created per channel.
+ * is shared; the codec, the access log, CORS and the aggregator hold per-connection state and are created per
+ * channel.
  */
 public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     /** Body bytes decoded per chunk; bounds a single read's allocation, not the body (see BODY_LIMIT). */
@@ -20,18 +22,25 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
     private final int maxBodyBytes;
+    private final CorsPolicy cors;
+    private final SluiceConfig.AccessLog accessLog;
 
     /**
      * @param connections every accepted channel joins it (and leaves it on close), so the server can close
      *                    them itself on stop rather than leave it to event-loop termination
+     * @param cors the listener's CORS rules, or null for none (the management listener)
+     * @param accessLog the access-log format; {@code OFF} installs no access-log handler
      */
     public SluiceServerInitializer(ChannelGroup connections, RequestRouter router, int maxInitialLineLength,
-                                   int maxHeaderSize, int maxBodyBytes) {
+                                   int maxHeaderSize, int maxBodyBytes, CorsPolicy cors,
+                                   SluiceConfig.AccessLog accessLog) {
         this.connections = connections;
         this.router = router;
         this.maxInitialLineLength = maxInitialLineLength;
         this.maxHeaderSize = maxHeaderSize;
         this.maxBodyBytes = maxBodyBytes;
+        this.cors = cors;
+        this.accessLog = accessLog;
     }
 
     @Override
@@ -44,6 +53,12 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
                 .setValidateHeaders(true);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoderConfig));
+        if (accessLog != SluiceConfig.AccessLog.OFF) {
+            p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(accessLog));
+        }
+        if (cors != null) {
+            p.addLast(PipelineNames.CORS, new CorsHandler(cors, router.routes()));
+        }
         p.addLast(PipelineNames.BODY_LIMIT, new BodyLimitAggregator(maxBodyBytes));
         p.addLast(PipelineNames.ROUTER, router);
     }

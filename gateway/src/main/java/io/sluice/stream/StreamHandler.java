@@ -1,9 +1,11 @@
 package io.sluice.stream;
 
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.fanout.Subscriber;
+import io.sluice.http.CloseReason;
 import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +18,13 @@ import java.io.IOException;
  *
  * <p>Stateful, one per stream channel. Reacts to writability (resume a lagging subscriber), to the channel
  * closing (leave fan-out), and discards anything the client sends (an EventSource sends nothing).
+ *
+ * <p>Close reasons ({@link CloseReason}, for the access log): a close requested through the pipeline is the
+ * gateway's doing (slow consumer, or whatever reason its caller marked first); a channel that goes inactive
+ * without one was closed by the client. Fan-out writes start at this handler's context and never pass through
+ * it, so being an outbound handler too costs the stream nothing per event.
  */
-final class StreamHandler extends ChannelInboundHandlerAdapter {
+final class StreamHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(StreamHandler.class);
 
     private final GatewayMetrics metrics;
@@ -45,7 +52,15 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        boolean slow = subscriber != null && subscriber.closedAsSlowConsumer();
+        CloseReason.mark(ctx.channel(), slow ? CloseReason.SLOW_CONSUMER : CloseReason.SERVER_CLOSED);
+        ctx.close(promise);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        CloseReason.mark(ctx.channel(), CloseReason.CLIENT_CLOSED);
         leave();
         ctx.fireChannelInactive();
     }
@@ -58,8 +73,10 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
+            CloseReason.mark(ctx.channel(), CloseReason.CLIENT_CLOSED);
             log.debug("stream {} closed by I/O error: {}", ctx.channel(), cause.toString());
         } else {
+            CloseReason.mark(ctx.channel(), CloseReason.ERROR);
             log.warn("stream {} failed", ctx.channel(), cause);
         }
         ctx.close();

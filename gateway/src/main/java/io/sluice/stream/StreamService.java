@@ -74,6 +74,9 @@ public final class StreamService {
         pipeline.addFirst(PipelineNames.STREAM, streamHandler);
         pipeline.remove(PipelineNames.ROUTER);
         pipeline.remove(PipelineNames.BODY_LIMIT);
+        if (pipeline.get(PipelineNames.CORS) != null) {
+            pipeline.remove(PipelineNames.CORS); // it has decorated the headers written above
+        }
         pipeline.remove(PipelineNames.HTTP_CODEC);
         ChannelHandlerContext streamCtx = pipeline.context(PipelineNames.STREAM);
 
