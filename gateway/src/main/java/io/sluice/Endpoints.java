@@ -71,7 +71,7 @@ public final class Endpoints {
     /** The public listener: CONTRACT §2–§4 plus health. */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane);
-        StreamService streams = new StreamService(fanout, access, metrics, config);
+        StreamService streams = new StreamService(fanout, access, metrics, config, notReadyReason);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Command-line entry: reads the configuration (defaults, file, environment, flags), starts the gateway,
  * prints {@code sluice listening port=<n> managementPort=<m>} on standard output, and stops cleanly on
- * SIGTERM/SIGINT. Exit codes: 0 after a clean stop, 2 for a bad configuration, 1 when start-up fails.
+ * SIGTERM/SIGINT: it drains the open streams over {@code drainWindow} ({@link SluiceServer#drain()}), then stops. Exit codes: 0 after a clean stop, 2 for a bad configuration, 1 when start-up fails.
  */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -53,6 +53,7 @@ public final class Main {
         }
         // The event-loop threads are not daemons: they keep the process alive until the hook stops them.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.drain();
             server.close();
             flushLogs();
             // After SIGTERM the JVM would exit 143 (128 + signal); a completed clean stop is status 0.

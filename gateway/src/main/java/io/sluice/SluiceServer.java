@@ -21,10 +21,14 @@ import io.sluice.fanout.FanoutCore;
 import io.sluice.http.CloseReason;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.metrics.CountingMetrics;
+import io.sluice.stream.StreamService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +54,8 @@ public final class SluiceServer implements AutoCloseable {
     private final String transportName;
     /** Topics listed on the dashboard. */
     private static final int DASHBOARD_TOP_TOPICS = 10;
+    /** Time a stream ended last in the drain window gets to take its retry: line before the close. */
+    private static final long DRAIN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
     private volatile boolean draining;
     private volatile boolean closed;
 
@@ -159,6 +165,46 @@ public final class SluiceServer implements AutoCloseable {
             return "draining";
         }
         return backplane.isUp() ? null : "backplane " + backplane.describe() + " is down";
+    }
+
+    /**
+     * Graceful stop, first half (CONTRACT §8 SIGTERM): from now on {@code /readyz} answers 503 and new streams
+     * are refused (EventSource-safe, §6); the open streams are ended one by one, spread evenly over
+     * {@code drainWindow} in random order, each told to {@code retry:} after a jittered delay, so their clients
+     * do not all reconnect at once. Publishes are still accepted. Blocks the calling thread (the shutdown hook,
+     * never an event loop) until every stream has ended or the window plus a grace period has passed; then
+     * {@link #close()} does the rest.
+     */
+    public void drain() {
+        if (closed || draining) {
+            return;
+        }
+        draining = true;
+        List<Channel> streams = new ArrayList<>();
+        for (Channel ch : connections) {
+            if (Boolean.TRUE.equals(ch.attr(StreamService.STREAM).get())) {
+                streams.add(ch);
+            }
+        }
+        Collections.shuffle(streams);
+        long windowNanos = config.drainWindow().toNanos();
+        int n = streams.size();
+        log.info("draining: ending {} streams over {}", n, config.drainWindow());
+        for (int i = 0; i < n; i++) {
+            Channel ch = streams.get(i);
+            long delay = windowNanos * i / n;
+            long retryMillis = StreamService.jitteredRetryMillis(config.reconnectMillis());
+            ch.eventLoop().schedule(() -> StreamService.endWithRetry(ch, retryMillis, "this node is draining; reconnect"),
+                    delay, TimeUnit.NANOSECONDS);
+        }
+        long deadline = System.nanoTime() + windowNanos + DRAIN_GRACE_NANOS;
+        for (Channel ch : streams) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !ch.closeFuture().awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+                log.warn("drain window over with streams still open; closing them");
+                break;
+            }
+        }
     }
 
     /** Stops everything and releases every buffer. Idempotent; blocks until the event loops have ended. */

@@ -145,6 +145,14 @@ public final class ConfigKey<T> {
     public static final ConfigKey<SluiceConfig.AccessLog> ACCESS_LOG = key("accessLog",
             ValueType.enumeration(SluiceConfig.AccessLog.class), SluiceConfig.DEFAULT_ACCESS_LOG,
             "Access log on logger sluice.access, one line per request and per ended stream: off, text or json.");
+    public static final ConfigKey<Duration> DRAIN_WINDOW = key("drainWindow",
+            ValueType.duration(Duration.ZERO, Duration.ofHours(1)), SluiceConfig.DEFAULT_DRAIN_WINDOW,
+            "On SIGTERM, open streams are closed spread evenly over this window (each sent a jittered retry: first),"
+                    + " so clients do not all reconnect at once; then the process exits 0.");
+    public static final ConfigKey<Duration> MAX_STREAM_LIFETIME = key("maxStreamLifetime",
+            ValueType.duration(Duration.ZERO, Duration.ofDays(7)), SluiceConfig.DEFAULT_MAX_STREAM_LIFETIME,
+            "A stream open this long (less a random 0-20%) is ended with retry: so clients rebalance across nodes;"
+                    + " 0 turns it off.");
 
     private static final List<ConfigKey<?>> ALL_VIEW = Collections.unmodifiableList(ALL);
     private static final Map<String, ConfigKey<?>> BY_NAME = index(ConfigKey::name);

@@ -97,7 +97,9 @@ final class ConfigValues {
                 get(ConfigKey.TRUSTED_PROXIES),
                 get(ConfigKey.REQUEST_HEADER_TIMEOUT),
                 get(ConfigKey.IDLE_TIMEOUT),
-                get(ConfigKey.ACCESS_LOG));
+                get(ConfigKey.ACCESS_LOG),
+                get(ConfigKey.DRAIN_WINDOW),
+                get(ConfigKey.MAX_STREAM_LIFETIME));
     }
 
     private <T> void setDefault(ConfigKey<T> key) {

@@ -41,7 +41,9 @@ public record SluiceConfig(
         List<String> trustedProxies,
         Duration requestHeaderTimeout,
         Duration idleTimeout,
-        AccessLog accessLog) {
+        AccessLog accessLog,
+        Duration drainWindow,
+        Duration maxStreamLifetime) {
 
     /** TCP port; the conventional unprivileged HTTP port (CONTRACT section 9). */
     public static final int DEFAULT_PORT = 8080;
@@ -95,6 +97,14 @@ public record SluiceConfig(
     /** One human-readable line per request; json for log shippers. */
     public static final AccessLog DEFAULT_ACCESS_LOG = AccessLog.TEXT;
 
+    /**
+     * Time; 10,000 streams reconnect at 1,000 per second, and the whole stop stays under the 30s grace period
+     * that Kubernetes and systemd's default stop timeout give.
+     */
+    public static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofSeconds(10);
+    /** Off; behind a load balancer, an hour or so lets long-lived streams spread onto new nodes. */
+    public static final Duration DEFAULT_MAX_STREAM_LIFETIME = Duration.ZERO;
+
     /** Where values passed to the constructor come from, as error messages name it. */
     static final String CONSTRUCTOR_SOURCE = "SluiceConfig constructor";
 
@@ -131,6 +141,8 @@ public record SluiceConfig(
                 .set(ConfigKey.REQUEST_HEADER_TIMEOUT, requestHeaderTimeout, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.IDLE_TIMEOUT, idleTimeout, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.ACCESS_LOG, accessLog, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.DRAIN_WINDOW, drainWindow, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.MAX_STREAM_LIFETIME, maxStreamLifetime, CONSTRUCTOR_SOURCE)
                 .validate();
     }
 

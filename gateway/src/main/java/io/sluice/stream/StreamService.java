@@ -1,8 +1,14 @@
 package io.sluice.stream;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.Principal;
 import io.sluice.config.SluiceConfig;
@@ -13,6 +19,7 @@ import io.sluice.fanout.ReplayStart;
 import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TypeFilter;
+import io.sluice.http.ApiError;
 import io.sluice.http.HttpResponses;
 import io.sluice.http.Json;
 import io.sluice.http.PipelineNames;
@@ -24,9 +31,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Opens a stream (CONTRACT §2): validates and authorises the request, answers the headers, turns the
@@ -34,6 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and joins the fan-out. Stateless and thread-safe; {@link #open} runs on the channel's event loop.
  */
 public final class StreamService {
+    /** Set on a channel once it is a stream (any thread may read it: drain picks the streams out by it). */
+    public static final AttributeKey<Boolean> STREAM = AttributeKey.valueOf(StreamService.class, "stream");
 
     private final FanoutCore fanout;
     private final AccessPolicy access;
@@ -42,8 +54,15 @@ public final class StreamService {
     private final int maxLag;
     private final String nodePrefix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 30, 1L << 35), 36);
     private final AtomicLong connectionCounter = new AtomicLong();
+    private final Supplier<String> notReadyReason;
 
-    public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config) {
+    /**
+     * @param notReadyReason why this node takes no new streams now (draining, backplane down), or null; such a
+     *                       refusal is temporary, so an EventSource is told to retry rather than failed (§6)
+     */
+    public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config,
+                         Supplier<String> notReadyReason) {
+        this.notReadyReason = notReadyReason;
         this.fanout = fanout;
         this.access = access;
         this.metrics = metrics;
@@ -56,6 +75,11 @@ public final class StreamService {
      * before anything is written.
      */
     public void open(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
+        String notReady = notReadyReason.get();
+        if (notReady != null) {
+            refuseTemporarily(ctx, request, "this node is " + notReady);
+            return;
+        }
         Principal principal = access.authenticate(request, query);
         StreamQuery streamQuery = StreamQuery.parse(query, request.headers(), config.maxTopicsPerConnection(),
                 StreamQuery.MAX_LIMIT);
@@ -97,9 +121,72 @@ public final class StreamService {
         }
         Subscriber subscriber = fanout.subscribe(streamCtx, topics, streamQuery.filter(), maxLag, replay);
         streamHandler.attach(subscriber);
+        streamCtx.channel().attr(STREAM).set(Boolean.TRUE);
         metrics.streamOpened();
+        scheduleLifetimeEnd(streamCtx.channel());
         streamCtx.flush();
         subscriber.catchUp();
+    }
+
+    /**
+     * Refuses a stream request that may succeed later (CONTRACT §6): an EventSource ({@code Accept:
+     * text/event-stream}) gets {@code 200} with a jittered {@code retry:} and a comment saying why, then the
+     * connection closes, because a browser gives up for good on any other status; other clients get {@code 503
+     * unavailable} with {@code Retry-After}. Event-loop thread of {@code ctx}.
+     */
+    public void refuseTemporarily(ChannelHandlerContext ctx, FullHttpRequest request, String why) {
+        long retryMillis = jitteredRetryMillis(config.reconnectMillis());
+        if (acceptsEventStream(request)) {
+            ctx.write(HttpResponses.eventStreamHead(request.protocolVersion()));
+            ctx.writeAndFlush(new DefaultHttpContent(SseFrames.retryAndComment(ctx.alloc(), retryMillis, why)))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            long seconds = Math.max(1, (retryMillis + 999) / 1000);
+            HttpResponses.error(ctx, request, ApiError.UNAVAILABLE, why + "; retry later", true,
+                    r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, seconds));
+        }
+    }
+
+    /**
+     * Ends the stream on {@code channel}: a {@code retry:} line and a comment saying why, then the connection
+     * closes (CONTRACT §8: ending a stream always closes it), so the client reconnects, to this node or another.
+     * Any thread; the work runs on the channel's event loop. Does nothing if the channel is no longer a stream.
+     */
+    public static void endWithRetry(Channel channel, long retryMillis, String why) {
+        channel.eventLoop().execute(() -> {
+            ChannelHandlerContext streamCtx = channel.pipeline().context(PipelineNames.STREAM);
+            if (streamCtx == null || !channel.isActive()) {
+                return;
+            }
+            streamCtx.writeAndFlush(SseFrames.retryAndComment(streamCtx.alloc(), retryMillis, why))
+                    .addListener(ChannelFutureListener.CLOSE);
+        });
+    }
+
+    /**
+     * The reconnect delay for a stream told to go away: uniform in [reconnectMillis / 2, reconnectMillis * 3 / 2),
+     * so clients refused or ended together do not come back together. Any thread.
+     */
+    public static long jitteredRetryMillis(int reconnectMillis) {
+        return reconnectMillis / 2 + (reconnectMillis == 0 ? 0 : ThreadLocalRandom.current().nextLong(reconnectMillis));
+    }
+
+    /** With {@code maxStreamLifetime} set, ends the stream after 80-100% of it (uniformly), with retry:. */
+    private void scheduleLifetimeEnd(Channel channel) {
+        long lifetime = config.maxStreamLifetime().toNanos();
+        if (lifetime <= 0) {
+            return;
+        }
+        long after = lifetime - ThreadLocalRandom.current().nextLong(lifetime / 5 + 1);
+        ScheduledFuture<?> end = channel.eventLoop().schedule(
+                () -> endWithRetry(channel, jitteredRetryMillis(config.reconnectMillis()), "stream lifetime reached; reconnect"),
+                after, TimeUnit.NANOSECONDS);
+        channel.closeFuture().addListener(f -> end.cancel(false));
+    }
+
+    private static boolean acceptsEventStream(FullHttpRequest request) {
+        String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+        return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream");
     }
 
     private boolean isResumable(long id, Topic[] topics) {

@@ -1,6 +1,8 @@
 package io.sluice.e2e;
 
+import io.sluice.testing.Await;
 import io.sluice.testing.HttpTestClient;
+import io.sluice.testing.RawResponse;
 import io.sluice.testing.SseEvent;
 import io.sluice.testing.SseTestClient;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +92,74 @@ class ProcessTest {
         assertEquals(1, child.stdout().stream().filter(l -> LISTENING.matcher(l).matches()).count(),
                 () -> "lines matching '" + LISTENING + "': " + child);
         assertEquals(0, child.process.exitValue(), () -> "exit code after SIGTERM (CONTRACT §8): " + child);
+    }
+
+    @Test
+    void sigtermDrainsStreamsSpreadOverTheWindowWhileRefusingNewOnesAndExitsZero() throws Exception {
+        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--drain-window=2s",
+                "--reconnect-millis=1000");
+        Matcher ports = child.awaitListening();
+        int port = Integer.parseInt(ports.group(1));
+        int managementPort = Integer.parseInt(ports.group(2));
+        List<SseTestClient> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                SseTestClient s = SseTestClient.connect(HOST, port, "/v1/events/stream?topic=drain");
+                streams.add(s);
+                s.awaitEvent(e -> "connected".equals(e.type()), START_DEADLINE);
+            }
+
+            assertTrue(child.process.toHandle().destroy(), "SIGTERM requested");
+
+            Await.until(() -> HttpTestClient.get(HOST, managementPort, "/readyz").status() == 503, Duration.ofSeconds(5),
+                    "/readyz turns 503 at once on SIGTERM");
+            RawResponse plain = HttpTestClient.get(HOST, port, "/v1/events/stream?topic=drain");
+            assertEquals(503, plain.status(), plain::toString);
+            assertTrue(plain.body().contains("\"code\":\"unavailable\""), plain::toString);
+            assertTrue(Integer.parseInt(plain.header("retry-after")) >= 1, plain::toString);
+            try (SseTestClient eventSource = SseTestClient.connect(HOST, port, "/v1/events/stream?topic=drain",
+                    Map.of("Accept", "text/event-stream"))) {
+                assertEquals(200, eventSource.status(), "an EventSource is told to retry, not failed (CONTRACT §6)");
+                assertTrue(eventSource.awaitClosed(Duration.ofSeconds(5)), "refused EventSource is closed at once");
+                assertRetryJittered(eventSource.retry());
+                assertTrue(eventSource.comments().stream().anyMatch(c -> c.contains("draining")), eventSource::toString);
+            }
+            RawResponse publish = HttpTestClient.post(HOST, port, "/v1/publish", "application/json",
+                    "{\"topic\":\"drain\",\"data\":\"during\"}");
+            assertEquals(200, publish.status(), () -> "publishes are accepted while draining: " + publish);
+
+            long[] closedAt = new long[streams.size()];
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            int open = streams.size();
+            while (open > 0 && System.nanoTime() < deadline) {
+                for (int i = 0; i < streams.size(); i++) {
+                    if (closedAt[i] == 0 && streams.get(i).awaitClosed(Duration.ofMillis(5))) {
+                        closedAt[i] = System.nanoTime();
+                        open--;
+                    }
+                }
+            }
+            assertEquals(0, open, "every stream is ended within the drain window");
+            long spread = Arrays.stream(closedAt).max().getAsLong() - Arrays.stream(closedAt).min().getAsLong();
+            assertTrue(spread >= Duration.ofSeconds(1).toNanos(),
+                    "8 streams over a 2s window end spread out, not at once: first to last " + spread / 1_000_000 + " ms");
+            for (SseTestClient s : streams) {
+                assertRetryJittered(s.retry());
+                assertTrue(s.comments().stream().anyMatch(c -> c.contains("draining")), s::toString);
+            }
+            assertTrue(streams.stream().anyMatch(s -> s.events().stream().anyMatch(e -> "during".equals(e.data()))),
+                    "streams still open during the drain get events published during it");
+
+            assertTrue(child.process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "no exit: " + child);
+            assertEquals(0, child.process.exitValue(), () -> "exit code after a drain: " + child);
+        } finally {
+            streams.forEach(SseTestClient::close);
+        }
+    }
+
+    /** A drain's retry: is reconnectMillis (1000 here) jittered to [500, 1500). */
+    private static void assertRetryJittered(Integer retry) {
+        assertTrue(retry != null && retry >= 500 && retry < 1500, "retry: " + retry);
     }
 
     // ---- bad values stop start-up with exit code 2 ---------------------------------------------------------------
