@@ -194,7 +194,8 @@ public final class SluiceServer implements AutoCloseable {
             Channel ch = streams.get(i);
             long delay = windowNanos * i / n;
             long retryMillis = StreamService.jitteredRetryMillis(config.reconnectMillis());
-            ch.eventLoop().schedule(() -> StreamService.endWithRetry(ch, retryMillis, "this node is draining; reconnect"),
+            ch.eventLoop().schedule(() -> StreamService.endWithRetry(ch, retryMillis, "this node is draining; reconnect",
+                            CloseReason.SERVER_STOPPING),
                     delay, TimeUnit.NANOSECONDS);
         }
         long deadline = System.nanoTime() + windowNanos + DRAIN_GRACE_NANOS;

@@ -14,8 +14,10 @@ public enum CloseReason {
     CLIENT_CLOSED("client-closed"),
     /** The stream fell further behind than its lag bound or its history (CONTRACT §7). */
     SLOW_CONSUMER("slow-consumer"),
-    /** The gateway is stopping or draining. */
+    /** The gateway is stopping or draining (a drained stream was told to reconnect first). */
     SERVER_STOPPING("server-stopping"),
+    /** The stream reached its maxStreamLifetime and was told to reconnect. */
+    LIFETIME("lifetime"),
     /** The token the stream was opened with expired; set by auth when it ends such a stream. */
     TOKEN_EXPIRED("token-expired"),
     /** The gateway closed the connection for a reason not listed here. */

@@ -20,6 +20,7 @@ import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TypeFilter;
 import io.sluice.http.ApiError;
+import io.sluice.http.CloseReason;
 import io.sluice.http.HttpResponses;
 import io.sluice.http.Json;
 import io.sluice.http.PipelineNames;
@@ -152,12 +153,13 @@ public final class StreamService {
      * closes (CONTRACT §8: ending a stream always closes it), so the client reconnects, to this node or another.
      * Any thread; the work runs on the channel's event loop. Does nothing if the channel is no longer a stream.
      */
-    public static void endWithRetry(Channel channel, long retryMillis, String why) {
+    public static void endWithRetry(Channel channel, long retryMillis, String why, CloseReason reason) {
         channel.eventLoop().execute(() -> {
             ChannelHandlerContext streamCtx = channel.pipeline().context(PipelineNames.STREAM);
             if (streamCtx == null || !channel.isActive()) {
                 return;
             }
+            CloseReason.mark(channel, reason);
             streamCtx.writeAndFlush(SseFrames.retryAndComment(streamCtx.alloc(), retryMillis, why))
                     .addListener(ChannelFutureListener.CLOSE);
         });
@@ -179,7 +181,8 @@ public final class StreamService {
         }
         long after = lifetime - ThreadLocalRandom.current().nextLong(lifetime / 5 + 1);
         ScheduledFuture<?> end = channel.eventLoop().schedule(
-                () -> endWithRetry(channel, jitteredRetryMillis(config.reconnectMillis()), "stream lifetime reached; reconnect"),
+                () -> endWithRetry(channel, jitteredRetryMillis(config.reconnectMillis()), "stream lifetime reached; reconnect",
+                        CloseReason.LIFETIME),
                 after, TimeUnit.NANOSECONDS);
         channel.closeFuture().addListener(f -> end.cancel(false));
     }
