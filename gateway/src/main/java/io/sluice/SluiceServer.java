@@ -18,6 +18,7 @@ import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.SluiceConfig;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.SluiceServerInitializer;
+import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ public final class SluiceServer implements AutoCloseable {
     private final FanoutCore fanout;
     private final Backplane backplane;
     private final AccessPolicy access;
+    private final ConnectionLimiter connectionLimiter;
     private final Channel publicChannel;
     private final Channel managementChannel;
     /** Every accepted connection; closed by {@link #close()} before the loops stop. */
@@ -65,6 +67,7 @@ public final class SluiceServer implements AutoCloseable {
         Channel mgmt = null;
         Endpoints endpoints = new Endpoints(config, fanout, access, backplane, metrics, this::notReadyReason,
                 connections);
+        this.connectionLimiter = endpoints.connectionLimiter();
         try {
             pub = bind(transport, config.port(), endpoints.publicInitializer());
             mgmt = bind(transport, config.managementPort(), endpoints.managementInitializer());
@@ -112,6 +115,11 @@ public final class SluiceServer implements AutoCloseable {
 
     public CountingMetrics metrics() {
         return metrics;
+    }
+
+    /** Open streams on this node against maxConnections and maxConnectionsPerUser. */
+    public ConnectionLimiter connectionLimiter() {
+        return connectionLimiter;
     }
 
     public SluiceConfig config() {

@@ -7,6 +7,8 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 
+import java.time.Duration;
+
 /**
  * Assembles the HTTP-phase pipeline of a listener, in the order {@link PipelineNames} documents. The router
  * is shared; the codec and the aggregator hold per-connection state and are created per channel.
@@ -20,18 +22,24 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
     private final int maxBodyBytes;
+    private final Duration requestHeaderTimeout;
+    private final Duration idleTimeout;
 
     /**
      * @param connections every accepted channel joins it (and leaves it on close), so the server can close
      *                    them itself on stop rather than leave it to event-loop termination
+     * @param requestHeaderTimeout and {@code idleTimeout}: see {@link RequestTimeoutHandler}
      */
     public SluiceServerInitializer(ChannelGroup connections, RequestRouter router, int maxInitialLineLength,
-                                   int maxHeaderSize, int maxBodyBytes) {
+                                   int maxHeaderSize, int maxBodyBytes, Duration requestHeaderTimeout,
+                                   Duration idleTimeout) {
         this.connections = connections;
         this.router = router;
         this.maxInitialLineLength = maxInitialLineLength;
         this.maxHeaderSize = maxHeaderSize;
         this.maxBodyBytes = maxBodyBytes;
+        this.requestHeaderTimeout = requestHeaderTimeout;
+        this.idleTimeout = idleTimeout;
     }
 
     @Override
@@ -44,6 +52,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
                 .setValidateHeaders(true);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoderConfig));
+        p.addLast(PipelineNames.REQUEST_TIMEOUT, new RequestTimeoutHandler(requestHeaderTimeout, idleTimeout));
         p.addLast(PipelineNames.BODY_LIMIT, new BodyLimitAggregator(maxBodyBytes));
         p.addLast(PipelineNames.ROUTER, router);
     }

@@ -19,9 +19,13 @@ import io.sluice.fanout.ReplayStart;
 import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TypeFilter;
+import io.sluice.http.ApiException;
 import io.sluice.http.Json;
 import io.sluice.http.PipelineNames;
 import io.sluice.http.QueryParams;
+import io.sluice.limits.ConnectionLimiter;
+import io.sluice.limits.StreamAdmission;
+import io.sluice.limits.TrustedProxies;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.sse.SseFrames;
 
@@ -45,10 +49,15 @@ public final class StreamService {
     private final GatewayMetrics metrics;
     private final SluiceConfig config;
     private final int maxLag;
+    private final StreamAdmission admission;
     private final String nodePrefix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 30, 1L << 35), 36);
     private final AtomicLong connectionCounter = new AtomicLong();
 
-    public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config) {
+    /** @param limiter the node's stream limits, shared by every listener's stream service */
+    public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config,
+                         ConnectionLimiter limiter) {
+        this.admission = new StreamAdmission(limiter, TrustedProxies.of(config.trustedProxies()), metrics,
+                config.reconnectMillis());
         this.fanout = fanout;
         this.access = access;
         this.metrics = metrics;
@@ -57,16 +66,40 @@ public final class StreamService {
     }
 
     /**
-     * Serves {@code request} as a stream on {@code ctx}'s channel, or throws an {@link io.sluice.http.ApiException}
-     * before anything is written.
+     * Serves {@code request} as a stream on {@code ctx}'s channel, or throws an {@link ApiException} before anything
+     * is written, or answers a refusal by the connection limits itself. Every refusal is counted by reason.
      */
     public void open(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
+        try {
+            tryOpen(ctx, request, query);
+        } catch (ApiException e) {
+            metrics.connectionRejected(StreamAdmission.rejectionReason(e.error()));
+            throw e;
+        }
+    }
+
+    private void tryOpen(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
         Principal principal = access.authenticate(request, query);
         StreamQuery streamQuery = StreamQuery.parse(query, request.headers(), config.maxTopicsPerConnection(),
                 StreamQuery.MAX_LIMIT);
         for (String topic : streamQuery.topics()) {
             access.checkSubscribe(principal, topic);
         }
+        // Last before the stream starts (and before any topic is created): a refused request changes nothing.
+        ConnectionLimiter.Slot slot = admission.admit(ctx, request, principal);
+        if (slot == null) {
+            return;
+        }
+        try {
+            start(ctx, request, streamQuery, principal);
+        } catch (RuntimeException | Error e) {
+            slot.release(); // the connection may stay open (keep-alive) after the error answer
+            throw e;
+        }
+    }
+
+    /** Turns the channel into a stream; the request is admitted and holds a slot. */
+    private void start(ChannelHandlerContext ctx, FullHttpRequest request, StreamQuery streamQuery, Principal principal) {
         List<String> names = withImplicitTopics(streamQuery.topics(), principal);
         Topic[] topics = new Topic[names.size()];
         for (int i = 0; i < topics.length; i++) {
@@ -80,6 +113,7 @@ public final class StreamService {
         pipeline.remove(PipelineNames.ROUTER);
         pipeline.remove(PipelineNames.BODY_LIMIT);
         pipeline.remove(PipelineNames.HTTP_CODEC);
+        pipeline.remove(PipelineNames.REQUEST_TIMEOUT); // streams never send: no header or idle timeout
         ChannelHandlerContext streamCtx = pipeline.context(PipelineNames.STREAM);
 
         String connectionId = nodePrefix + "-" + Long.toString(connectionCounter.incrementAndGet(), 36);
