@@ -21,6 +21,7 @@ import io.sluice.http.RequestRouter;
 import io.sluice.http.RequestRouter.Route;
 import io.sluice.http.RequestRouter.Routes;
 import io.sluice.http.SluiceServerInitializer;
+import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.publish.PublishParser;
 import io.sluice.publish.PublishService;
@@ -50,6 +51,7 @@ public final class Endpoints {
     private final Supplier<String> notReadyReason;
     private final ChannelGroup connections;
     private final DashboardFeed dashboard;
+    private final ConnectionLimiter connectionLimiter;
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready
@@ -66,12 +68,18 @@ public final class Endpoints {
         this.backplane = backplane;
         this.metrics = metrics;
         this.notReadyReason = notReadyReason;
+        this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerUser());
+    }
+
+    /** The node's stream limits (maxConnections, maxConnectionsPerUser), shared by every stream service built here. */
+    public ConnectionLimiter connectionLimiter() {
+        return connectionLimiter;
     }
 
     /** The public listener: CONTRACT §2–§4 plus health. */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane);
-        StreamService streams = new StreamService(fanout, access, metrics, config, notReadyReason);
+        StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
@@ -99,7 +107,7 @@ public final class Endpoints {
     private SluiceServerInitializer initializer(CorsPolicy cors, SluiceConfig.AccessLog accessLog, Routes routes) {
         RequestRouter router = new RequestRouter(routes, config.maxInitialLineLength(), config.maxHeaderSize());
         return new SluiceServerInitializer(connections, router, config.maxInitialLineLength(), config.maxHeaderSize(),
-                (int) config.maxBodyBytes(), cors, accessLog);
+                (int) config.maxBodyBytes(), config.requestHeaderTimeout(), config.idleTimeout(), cors, accessLog);
     }
 
     private void dashboardPage(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {

@@ -20,6 +20,7 @@ import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.CloseReason;
 import io.sluice.http.SluiceServerInitializer;
+import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.stream.StreamService;
 import org.slf4j.Logger;
@@ -45,6 +46,7 @@ public final class SluiceServer implements AutoCloseable {
     private final FanoutCore fanout;
     private final Backplane backplane;
     private final AccessPolicy access;
+    private final ConnectionLimiter connectionLimiter;
     private final Channel publicChannel;
     private final Channel managementChannel;
     /** Every accepted connection; closed by {@link #close()} before the loops stop. */
@@ -77,6 +79,7 @@ public final class SluiceServer implements AutoCloseable {
         this.dashboard = new DashboardFeed(group.next(), this::dashboardTotals);
         Endpoints endpoints = new Endpoints(config, fanout, access, backplane, metrics, this::notReadyReason,
                 connections, dashboard);
+        this.connectionLimiter = endpoints.connectionLimiter();
         try {
             pub = bind(transport, config.port(), endpoints.publicInitializer());
             mgmt = bind(transport, config.managementPort(), endpoints.managementInitializer());
@@ -125,6 +128,11 @@ public final class SluiceServer implements AutoCloseable {
 
     public CountingMetrics metrics() {
         return metrics;
+    }
+
+    /** Open streams on this node against maxConnections and maxConnectionsPerUser. */
+    public ConnectionLimiter connectionLimiter() {
+        return connectionLimiter;
     }
 
     public SluiceConfig config() {

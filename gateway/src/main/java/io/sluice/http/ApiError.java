@@ -11,6 +11,10 @@ public enum ApiError {
     METHOD_NOT_ALLOWED(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed"),
     TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large"),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "invalid_request"),
+    /** More topics than {@code maxTopicsPerConnection}: on the wire a plain 400, kept apart to be counted. */
+    TOO_MANY_TOPICS(HttpResponseStatus.BAD_REQUEST, "invalid_request"),
+    /** Request headers (or a body) not received in time: the client was too slow, or never sent a request. */
+    REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout"),
     TOO_MANY_CONNECTIONS(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_connections"),
     UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable"),
     /** Not in §6 because it is never the client's doing: a bug, logged with its stack trace. */

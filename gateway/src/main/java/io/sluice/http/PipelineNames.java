@@ -5,10 +5,11 @@ package io.sluice.http;
  * pipeline's shape.
  *
  * <p>HTTP phase: {@link #HTTP_CODEC} (request decoding with line and header limits, response encoding) →
- * {@link #ACCESS_LOG} (one line per request; absent with {@code accessLog=off}) → {@link #CORS} (public
- * listener only: refuses disallowed origins, answers preflights, adds CORS headers to responses) →
- * {@link #BODY_LIMIT} (aggregates a body up to {@code maxBodyBytes}, 413 past it) → {@link #ROUTER}
- * (one request at a time to the endpoint).
+ * {@link #ACCESS_LOG} (one line per request; absent with {@code accessLog=off}) → {@link #REQUEST_TIMEOUT} (408 for
+ * a request head not complete in time, close when idle; sees decoded requests and responses, see
+ * {@link RequestTimeoutHandler}) → {@link #CORS} (public listener only: refuses disallowed origins, answers
+ * preflights, adds CORS headers to responses) → {@link #BODY_LIMIT} (aggregates a body up to
+ * {@code maxBodyBytes}, 413 past it) → {@link #ROUTER} (one request at a time to the endpoint).
  *
  * <p>Stream phase: once a stream is accepted every HTTP handler is removed and {@link #STREAM} sits right after
  * the head, so fan-out writes go straight from it to the socket. Only {@link #ACCESS_LOG} stays, behind it: it
@@ -18,6 +19,7 @@ public final class PipelineNames {
     public static final String HTTP_CODEC = "http-codec";
     public static final String ACCESS_LOG = "access-log";
     public static final String CORS = "cors";
+    public static final String REQUEST_TIMEOUT = "request-timeout";
     public static final String BODY_LIMIT = "body-limit";
     public static final String ROUTER = "router";
     public static final String STREAM = "stream";

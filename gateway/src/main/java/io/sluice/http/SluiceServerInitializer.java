@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.config.SluiceConfig;
 
+import java.time.Duration;
+
 /**
  * Assembles the HTTP-phase pipeline of a listener, in the order {@link PipelineNames} documents. The router
  * is shared; the codec, the access log, CORS and the aggregator hold per-connection state and are created per
@@ -24,16 +26,19 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     private final int maxBodyBytes;
     private final CorsPolicy cors;
     private final SluiceConfig.AccessLog accessLog;
+    private final Duration requestHeaderTimeout;
+    private final Duration idleTimeout;
 
     /**
      * @param connections every accepted channel joins it (and leaves it on close), so the server can close
      *                    them itself on stop rather than leave it to event-loop termination
+     * @param requestHeaderTimeout and {@code idleTimeout}: see {@link RequestTimeoutHandler}
      * @param cors the listener's CORS rules, or null for none (the management listener)
      * @param accessLog the access-log format; {@code OFF} installs no access-log handler
      */
     public SluiceServerInitializer(ChannelGroup connections, RequestRouter router, int maxInitialLineLength,
-                                   int maxHeaderSize, int maxBodyBytes, CorsPolicy cors,
-                                   SluiceConfig.AccessLog accessLog) {
+                                   int maxHeaderSize, int maxBodyBytes, Duration requestHeaderTimeout,
+                                   Duration idleTimeout, CorsPolicy cors, SluiceConfig.AccessLog accessLog) {
         this.connections = connections;
         this.router = router;
         this.maxInitialLineLength = maxInitialLineLength;
@@ -41,6 +46,8 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
         this.maxBodyBytes = maxBodyBytes;
         this.cors = cors;
         this.accessLog = accessLog;
+        this.requestHeaderTimeout = requestHeaderTimeout;
+        this.idleTimeout = idleTimeout;
     }
 
     @Override
@@ -56,6 +63,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
         if (accessLog != SluiceConfig.AccessLog.OFF) {
             p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(accessLog));
         }
+        p.addLast(PipelineNames.REQUEST_TIMEOUT, new RequestTimeoutHandler(requestHeaderTimeout, idleTimeout));
         if (cors != null) {
             p.addLast(PipelineNames.CORS, new CorsHandler(cors, router.routes()));
         }

@@ -1,5 +1,6 @@
 package io.sluice.metrics;
 
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,6 +15,8 @@ public final class CountingMetrics implements GatewayMetrics {
     private final LongAdder slowConsumers = new LongAdder();
     private final LongAdder latencySamples = new LongAdder();
     private final LongAdder queueFullRefusals = new LongAdder();
+    /** By reason; the reasons are a small fixed set, so the map stays small. */
+    private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
 
     @Override
     public void streamOpened() {
@@ -23,6 +26,11 @@ public final class CountingMetrics implements GatewayMetrics {
     @Override
     public void streamClosed() {
         streams.decrement();
+    }
+
+    @Override
+    public void connectionRejected(String reason) {
+        rejections.computeIfAbsent(reason, r -> new LongAdder()).increment();
     }
 
     @Override
@@ -57,6 +65,12 @@ public final class CountingMetrics implements GatewayMetrics {
 
     public long openStreams() {
         return streams.sum();
+    }
+
+    /** Stream requests refused for {@code reason} so far (0 for a reason never seen). */
+    public long connectionsRejected(String reason) {
+        LongAdder count = rejections.get(reason);
+        return count == null ? 0 : count.sum();
     }
 
     public long published() {

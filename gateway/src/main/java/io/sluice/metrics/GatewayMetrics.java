@@ -7,10 +7,30 @@ package io.sluice.metrics;
  * once per drained batch or per publish request, never once per subscriber.
  */
 public interface GatewayMetrics {
+    /** {@link #connectionRejected} reason: the node holds {@code maxConnections} streams. */
+    String REJECTED_MAX_CONNECTIONS = "max_connections";
+    /** {@link #connectionRejected} reason: the user (or anonymous client address) holds {@code maxConnectionsPerUser}. */
+    String REJECTED_MAX_CONNECTIONS_PER_USER = "max_connections_per_user";
+    /** {@link #connectionRejected} reason: no valid credentials where they are required (401). */
+    String REJECTED_UNAUTHORIZED = "unauthorized";
+    /** {@link #connectionRejected} reason: valid credentials without the right to a requested topic (403). */
+    String REJECTED_FORBIDDEN = "forbidden";
+    /** {@link #connectionRejected} reason: more topics than {@code maxTopicsPerConnection}. */
+    String REJECTED_TOO_MANY_TOPICS = "too_many_topics";
+    /** {@link #connectionRejected} reason: any other invalid stream request (bad topic, types, limit …). */
+    String REJECTED_INVALID_REQUEST = "invalid_request";
+    /** The node was draining or its backplane was down: a temporary refusal (EventSource told to retry). */
+    String REJECTED_NOT_READY = "not_ready";
 
     void streamOpened();
 
     void streamClosed();
+
+    /**
+     * A stream request refused before its stream opened. {@code reason} is one of the {@code REJECTED_*} constants
+     * (a small fixed set: it becomes a metric label), or the §6 error code of another refusal.
+     */
+    void connectionRejected(String reason);
 
     /** Events accepted by a publish (after commit). */
     void eventsPublished(int count);

@@ -3,6 +3,7 @@ package io.sluice.stream;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.sluice.fanout.Grammar;
 import io.sluice.fanout.TypeFilter;
+import io.sluice.http.ApiError;
 import io.sluice.http.ApiException;
 import io.sluice.http.QueryParams;
 
@@ -38,7 +39,7 @@ public record StreamQuery(List<String> topics, TypeFilter filter, int limit, Str
             throw ApiException.invalid("topic: at least one is required, e.g. ?topic=orders");
         }
         if (topics.size() > maxTopics) {
-            throw ApiException.invalid("topic: " + topics.size() + " given, at most " + maxTopics
+            throw new ApiException(ApiError.TOO_MANY_TOPICS, "topic: " + topics.size() + " given, at most " + maxTopics
                     + " (maxTopicsPerConnection) per request");
         }
         List<String> globs = new ArrayList<>();

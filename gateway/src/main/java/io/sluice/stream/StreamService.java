@@ -19,12 +19,15 @@ import io.sluice.fanout.ReplayStart;
 import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TypeFilter;
-import io.sluice.http.ApiError;
+import io.sluice.http.ApiException;
 import io.sluice.http.CloseReason;
 import io.sluice.http.HttpResponses;
 import io.sluice.http.Json;
 import io.sluice.http.PipelineNames;
 import io.sluice.http.QueryParams;
+import io.sluice.limits.ConnectionLimiter;
+import io.sluice.limits.StreamAdmission;
+import io.sluice.limits.TrustedProxies;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.sse.SseFrames;
 
@@ -53,17 +56,21 @@ public final class StreamService {
     private final GatewayMetrics metrics;
     private final SluiceConfig config;
     private final int maxLag;
+    private final StreamAdmission admission;
     private final String nodePrefix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 30, 1L << 35), 36);
     private final AtomicLong connectionCounter = new AtomicLong();
     private final Supplier<String> notReadyReason;
 
     /**
+     * @param limiter the node's stream limits, shared by every listener's stream service
      * @param notReadyReason why this node takes no new streams now (draining, backplane down), or null; such a
      *                       refusal is temporary, so an EventSource is told to retry rather than failed (§6)
      */
     public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config,
-                         Supplier<String> notReadyReason) {
+                         ConnectionLimiter limiter, Supplier<String> notReadyReason) {
         this.notReadyReason = notReadyReason;
+        this.admission = new StreamAdmission(limiter, TrustedProxies.of(config.trustedProxies()), metrics,
+                config.reconnectMillis());
         this.fanout = fanout;
         this.access = access;
         this.metrics = metrics;
@@ -72,21 +79,47 @@ public final class StreamService {
     }
 
     /**
-     * Serves {@code request} as a stream on {@code ctx}'s channel, or throws an {@link io.sluice.http.ApiException}
-     * before anything is written.
+     * Serves {@code request} as a stream on {@code ctx}'s channel, or throws an {@link ApiException} before anything
+     * is written, or answers a refusal by the connection limits itself. Every refusal is counted by reason.
      */
     public void open(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
         String notReady = notReadyReason.get();
         if (notReady != null) {
-            refuseTemporarily(ctx, request, "this node is " + notReady);
+            metrics.connectionRejected(GatewayMetrics.REJECTED_NOT_READY);
+            StreamAdmission.unavailable(ctx, request, "this node is " + notReady + "; reconnect",
+                    admission.jitteredBackoffMillis());
             return;
         }
+        try {
+            tryOpen(ctx, request, query);
+        } catch (ApiException e) {
+            metrics.connectionRejected(StreamAdmission.rejectionReason(e.error()));
+            throw e;
+        }
+    }
+
+    private void tryOpen(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
         Principal principal = access.authenticate(request, query);
         StreamQuery streamQuery = StreamQuery.parse(query, request.headers(), config.maxTopicsPerConnection(),
                 StreamQuery.MAX_LIMIT);
         for (String topic : streamQuery.topics()) {
             access.checkSubscribe(principal, topic);
         }
+        // Last before the stream starts (and before any topic is created): a refused request changes nothing.
+        ConnectionLimiter.Slot slot = admission.admit(ctx, request, principal);
+        if (slot == null) {
+            return;
+        }
+        try {
+            start(ctx, request, streamQuery, principal);
+        } catch (RuntimeException | Error e) {
+            slot.release(); // the connection may stay open (keep-alive) after the error answer
+            throw e;
+        }
+    }
+
+    /** Turns the channel into a stream; the request is admitted and holds a slot. */
+    private void start(ChannelHandlerContext ctx, FullHttpRequest request, StreamQuery streamQuery, Principal principal) {
         List<String> names = withImplicitTopics(streamQuery.topics(), principal);
         Topic[] topics = new Topic[names.size()];
         for (int i = 0; i < topics.length; i++) {
@@ -103,6 +136,7 @@ public final class StreamService {
             pipeline.remove(PipelineNames.CORS); // it has decorated the headers written above
         }
         pipeline.remove(PipelineNames.HTTP_CODEC);
+        pipeline.remove(PipelineNames.REQUEST_TIMEOUT); // streams never send: no header or idle timeout
         ChannelHandlerContext streamCtx = pipeline.context(PipelineNames.STREAM);
 
         String connectionId = nodePrefix + "-" + Long.toString(connectionCounter.incrementAndGet(), 36);
@@ -127,25 +161,6 @@ public final class StreamService {
         scheduleLifetimeEnd(streamCtx.channel());
         streamCtx.flush();
         subscriber.catchUp();
-    }
-
-    /**
-     * Refuses a stream request that may succeed later (CONTRACT §6): an EventSource ({@code Accept:
-     * text/event-stream}) gets {@code 200} with a jittered {@code retry:} and a comment saying why, then the
-     * connection closes, because a browser gives up for good on any other status; other clients get {@code 503
-     * unavailable} with {@code Retry-After}. Event-loop thread of {@code ctx}.
-     */
-    public void refuseTemporarily(ChannelHandlerContext ctx, FullHttpRequest request, String why) {
-        long retryMillis = jitteredRetryMillis(config.reconnectMillis());
-        if (acceptsEventStream(request)) {
-            ctx.write(HttpResponses.eventStreamHead(request.protocolVersion()));
-            ctx.writeAndFlush(new DefaultHttpContent(SseFrames.retryAndComment(ctx.alloc(), retryMillis, why)))
-                    .addListener(ChannelFutureListener.CLOSE);
-        } else {
-            long seconds = Math.max(1, (retryMillis + 999) / 1000);
-            HttpResponses.error(ctx, request, ApiError.UNAVAILABLE, why + "; retry later", true,
-                    r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, seconds));
-        }
     }
 
     /**
@@ -185,11 +200,6 @@ public final class StreamService {
                         CloseReason.LIFETIME),
                 after, TimeUnit.NANOSECONDS);
         channel.closeFuture().addListener(f -> end.cancel(false));
-    }
-
-    private static boolean acceptsEventStream(FullHttpRequest request) {
-        String accept = request.headers().get(HttpHeaderNames.ACCEPT);
-        return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream");
     }
 
     private boolean isResumable(long id, Topic[] topics) {
