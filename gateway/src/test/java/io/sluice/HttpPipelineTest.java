@@ -9,11 +9,11 @@ import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
-import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.AccessLogHandler;
 import io.sluice.http.PipelineNames;
 import io.sluice.metrics.CountingMetrics;
+import io.sluice.testing.IdleDashboard;
 import io.sluice.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,8 +50,7 @@ class HttpPipelineTest {
                 config.heartbeatInterval().toNanos(), metrics);
         endpoints = new Endpoints(config, core, OpenAccessPolicy.INSTANCE, new LocalBackplane(core), metrics,
                 () -> notReady, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE),
-                new DashboardFeed(streamChannel.eventLoop(), () -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN,
-                        Double.NaN, List.of())));
+                IdleDashboard.on(streamChannel.eventLoop()));
         streamChannel.pipeline().addLast(endpoints.publicInitializer());
     }
 

@@ -20,6 +20,7 @@ import io.sluice.http.PipelineNames;
 import io.sluice.http.QueryParams;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.metrics.GatewayMetrics;
+import io.sluice.testing.IdleDashboard;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,7 +80,7 @@ class StreamRejectionTest {
         core = new FanoutCore(loopChannel.eventLoop(), config.historySize(), 1024, config.heartbeatInterval().toNanos(),
                 metrics);
         endpoints = new Endpoints(config, core, POLICY, new LocalBackplane(core), metrics, () -> null,
-                new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
+                new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE), IdleDashboard.on(loopChannel.eventLoop()));
         loopChannel.pipeline().addLast(endpoints.publicInitializer());
     }
 
@@ -150,8 +151,9 @@ class StreamRejectionTest {
     void authenticatedStreamHoldsItsUsersSlotUntilItCloses() {
         String head = exchange(loopChannel, "topic=a", "X-Test-User: alice\r\n");
         assertStatus(200, head);
-        assertEquals(List.of(PipelineNames.STREAM, "DefaultChannelPipeline$TailContext#0"), loopChannel.pipeline().names(),
-                "the request timeout handler left with the other HTTP handlers");
+        assertEquals(List.of(PipelineNames.STREAM, PipelineNames.ACCESS_LOG, "DefaultChannelPipeline$TailContext#0"),
+                loopChannel.pipeline().names(),
+                "the request timeout handler left with the other HTTP handlers; only the access log stays, behind");
         assertEquals(1, endpoints.connectionLimiter().open("user:alice"));
 
         EmbeddedChannel second = otherChannel();
