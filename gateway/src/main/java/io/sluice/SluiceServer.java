@@ -139,6 +139,11 @@ public final class SluiceServer implements AutoCloseable {
         return config;
     }
 
+    /** Connections open now on both listeners, HTTP and stream alike. Any thread. */
+    public int openConnections() {
+        return connections.size();
+    }
+
     /** Whether this node should receive traffic: not draining, backplane up. */
     public boolean isReady() {
         return notReadyReason() == null;

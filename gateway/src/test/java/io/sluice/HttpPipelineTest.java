@@ -234,6 +234,40 @@ class HttpPipelineTest {
         ch2.finishAndReleaseAll();
     }
 
+    /** RequestHead: a body framing the gateway cannot trust is refused, and what follows it never runs. */
+    @Test
+    void smuggledRequestBehindARefusedTransferEncodingIsNeverRun() {
+        EmbeddedChannel ch = newHttpChannel();
+        long published = metrics.published();
+        String r = exchange(ch, "POST /v1/publish HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"
+                + post("/v1/publish", "application/json", "{\"topic\":\"t\",\"data\":1}"));
+        assertEquals(jsonResponse("400 Bad Request", "{\"error\":{\"code\":\"invalid_request\",\"message\":"
+                + "\"Transfer-Encoding: 'gzip' is not accepted; send the body with Content-Length or as one chunked coding\"}}",
+                true), r);
+        assertEquals(published, metrics.published(), "nothing published");
+        assertFalse(ch.isOpen());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void unsupportedVersionIs505AndARequestBehindConnectionCloseIsDropped() {
+        EmbeddedChannel ch = newHttpChannel();
+        assertEquals(jsonResponse("505 HTTP Version Not Supported", "{\"error\":{\"code\":\"invalid_request\","
+                + "\"message\":\"request line: HTTP/2.0 is not supported; use HTTP/1.1\"}}", true),
+                exchange(ch, "GET /healthz HTTP/2.0\r\n\r\n"));
+        assertFalse(ch.isOpen());
+        ch.finishAndReleaseAll();
+
+        EmbeddedChannel pipelined = newHttpChannel();
+        long published = metrics.published();
+        String r = exchange(pipelined, post("/v1/publish", "application/json", "{\"topic\":\"t\",\"data\":1}")
+                .replace("Host: x\r\n", "Host: x\r\nConnection: close\r\n")
+                + post("/v1/publish", "application/json", "{\"topic\":\"t\",\"data\":2}"));
+        assertEquals(jsonResponse("200 OK", "{\"ids\":[\"" + core.lastAssignedId() + "\"],\"sent\":0}", true), r);
+        assertEquals(published + 1, metrics.published(), "only the first publish ran");
+        pipelined.finishAndReleaseAll();
+    }
+
     @Test
     void fullFanoutQueueRefusesThePublishWith503AndRetryAfterThenRecovers() {
         EmbeddedChannel publisher = newHttpChannel();

@@ -15,6 +15,10 @@ public enum ApiError {
     TOO_MANY_TOPICS(HttpResponseStatus.BAD_REQUEST, "invalid_request"),
     /** Request headers (or a body) not received in time: the client was too slow, or never sent a request. */
     REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout"),
+    /** An {@code Expect} other than {@code 100-continue} (RFC 9110 section 10.1.1); the connection closes. */
+    EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "invalid_request"),
+    /** A request line naming an HTTP major version other than 1 (RFC 9110 section 15.6.6); the connection closes. */
+    HTTP_VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "invalid_request"),
     TOO_MANY_CONNECTIONS(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_connections"),
     UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable"),
     /** Not in §6 because it is never the client's doing: a bug, logged with its stack trace. */

@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AttributeKey;
 
 /**
  * Writes complete (non-stream) responses with keep-alive handled in one place. Call on the channel's loop.
@@ -24,6 +26,8 @@ import io.netty.handler.codec.http.HttpVersion;
  */
 public final class HttpResponses {
     private static final CharSequence JSON = "application/json";
+    /** Set once the connection is to close after the response in progress; see {@link #isClosing}. */
+    private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("sluice.http.closing");
 
     private HttpResponses() {
     }
@@ -110,8 +114,24 @@ public final class HttpResponses {
             ctx.writeAndFlush(response, ctx.voidPromise());
         } else {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            markClosing(ctx.channel());
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /**
+     * Whether {@code channel} closes after the response in progress (sent or still to come). Requests the decoder
+     * still delivers after it (pipelined in the same read, or smuggled behind a refused head) must be dropped
+     * unanswered and unrun: the client was told the connection ends, so it never reads their answers. Call on
+     * the channel's loop.
+     */
+    public static boolean isClosing(Channel channel) {
+        return channel.hasAttr(CLOSING);
+    }
+
+    /** Records that {@code channel} closes after the response in progress. Call on the channel's loop. */
+    static void markClosing(Channel channel) {
+        channel.attr(CLOSING).set(Boolean.TRUE);
     }
 
     /** Adds headers to a response before it is sent (Allow, Retry-After, CORS …). */

@@ -5,9 +5,16 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Map;
 
-/** The decoded query of a request; immutable. Percent-decoding errors surface as a 400 naming the query. */
+/**
+ * The decoded path and query of a request; immutable. Percent-decoding errors and too many parameters surface as a
+ * 400 naming the path or the query.
+ */
 public final class QueryParams {
-    /** Parameters beyond this are ignored by the decoder: bounds the work one request line can cause. */
+    /**
+     * Most parameters a query may carry; a query with more is refused (400) rather than cut short, which would
+     * drop a {@code topic} given late without a word. The decoder stops one past it: bounds the work one request
+     * line can cause.
+     */
     static final int MAX_PARAMS = 256;
 
     private final String path;
@@ -19,12 +26,27 @@ public final class QueryParams {
     }
 
     public static QueryParams of(String uri) {
+        QueryStringDecoder decoder = decoder(true, MAX_PARAMS + 1).build(uri);
+        String path;
+        Map<String, List<String>> params;
         try {
-            QueryStringDecoder decoder = decoder(true, MAX_PARAMS).build(uri);
-            return new QueryParams(decoder.path(), decoder.parameters());
+            path = decoder.path();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("path: malformed percent-encoding (" + e.getMessage() + ")");
+        }
+        try {
+            params = decoder.parameters();
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("query: malformed percent-encoding (" + e.getMessage() + ")");
         }
+        int count = 0;
+        for (List<String> values : params.values()) {
+            count += values.size();
+        }
+        if (count > MAX_PARAMS) {
+            throw ApiException.invalid("query: more than " + MAX_PARAMS + " parameters");
+        }
+        return new QueryParams(path, params);
     }
 
     /**

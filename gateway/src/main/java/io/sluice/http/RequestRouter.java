@@ -8,6 +8,7 @@ import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import org.slf4j.Logger;
@@ -20,8 +21,9 @@ import java.io.IOException;
  * {@link Sharable}: one instance serves every channel of a listener.
  *
  * <p>Pipeline position: after {@link PipelineNames#BODY_LIMIT}. A request that failed to decode (request line
- * or headers over their limits, malformed syntax) is answered 431 or 400 and its connection closed, since
- * the decoder cannot find the next request's start.
+ * or headers over their limits, malformed syntax, or a head {@link RequestHead} refused) is answered 431, 400,
+ * 417 or 505 and its connection closed, since the decoder cannot find the next request's start. Requests that
+ * arrive behind a response that closes the connection are dropped ({@link HttpResponses#isClosing}).
  */
 @Sharable
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -44,10 +46,16 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (HttpResponses.isClosing(ctx.channel())) {
+            return; // behind a response that closed the connection: never run, never answered
+        }
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
             answerUndecodable(ctx, decoded.cause());
             return;
+        }
+        if (!HttpUtil.isKeepAlive(request)) {
+            HttpResponses.markClosing(ctx.channel()); // now, in case the answer is written later (async publish)
         }
         try {
             QueryParams query = QueryParams.of(request.uri());
@@ -57,7 +65,8 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             }
             if (!route.method().equals(request.method())) {
                 HttpResponses.error(ctx, request, ApiError.METHOD_NOT_ALLOWED,
-                        request.method() + " is not allowed on " + route.pattern() + "; use " + route.method(), false,
+                        ApiException.echo(request.method().name()) + " is not allowed on " + route.pattern() + "; use "
+                                + route.method(), false,
                         r -> r.headers().set(HttpHeaderNames.ALLOW, route.method().name()));
                 return;
             }
@@ -71,7 +80,10 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     }
 
     private void answerUndecodable(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongHttpHeaderException) {
+        if (cause instanceof ApiException refused) {
+            // a head BodyLimitAggregator refused (see RequestHead)
+            HttpResponses.error(ctx, null, refused.error(), refused.getMessage(), true, null);
+        } else if (cause instanceof TooLongHttpHeaderException) {
             HttpResponses.error(ctx, null, ApiError.HEADERS_TOO_LARGE,
                     "headers: larger than maxHeaderSize (" + maxHeaderSize + " bytes)", true, null);
         } else if (cause instanceof TooLongHttpLineException) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.sluice.fanout.EncodedEvent;
 import io.sluice.fanout.Grammar;
 import io.sluice.http.ApiError;
@@ -50,6 +52,11 @@ public final class PublishParser {
      * @throws ApiException 400 naming the field, or 413 for an event over {@code maxEventBytes}
      */
     public List<EncodedEvent> parseJson(ByteBuf body, String fixedTopic, ByteBufAllocator alloc) {
+        // jackson decodes overlong forms and UTF-8-encoded surrogates without complaint, and detects UTF-16/32
+        // by itself; JSON on the wire is UTF-8 (RFC 8259 section 8.1), so anything else is refused up front.
+        if (!ByteBufUtil.isText(body, StandardCharsets.UTF_8)) {
+            throw ApiException.invalid("body: not valid UTF-8; a JSON body must be UTF-8 text");
+        }
         List<ParsedEvent> parsed = new ArrayList<>();
         try (JsonParser p = Json.FACTORY.createParser((InputStream) new ByteBufInputStream(body.duplicate()))) {
             JsonToken first = p.nextToken();
@@ -92,6 +99,9 @@ public final class PublishParser {
      * {@code data}; data is taken as a string.
      */
     public List<EncodedEvent> parseForm(ByteBuf body, String fixedTopic, ByteBufAllocator alloc) {
+        if (!decodesToUtf8(body)) {
+            throw ApiException.invalid("body: not valid UTF-8 once percent-decoded; form fields must be UTF-8 text");
+        }
         // A form body has no fragment: '#' is data, but the URL decoder would end the text there.
         String text = body.toString(StandardCharsets.UTF_8).replace("#", "%23");
         Map<String, List<String>> fields;
@@ -103,7 +113,8 @@ public final class PublishParser {
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             String name = field.getKey();
             if (!name.equals("topic") && !name.equals("type") && !name.equals("data")) {
-                throw ApiException.invalid(name + ": unknown field; a form publish has topic, type and data");
+                throw ApiException.invalid(ApiException.echo(name)
+                        + ": unknown field; a form publish has topic, type and data");
             }
             if (field.getValue().size() > 1) {
                 throw ApiException.invalid(name + ": given more than once");
@@ -144,10 +155,10 @@ public final class PublishParser {
                 case "data" -> {
                     rejectRepeat(data != null, prefix, field);
                     data = value == JsonToken.VALUE_STRING
-                            ? ParsedEvent.ofString(null, null, p.getText())
+                            ? ParsedEvent.ofString(null, null, unicodeString(p.getText(), prefix + field))
                             : ParsedEvent.ofJson(null, null, copyCompact(p));
                 }
-                default -> throw ApiException.invalid(prefix + field
+                default -> throw ApiException.invalid(prefix + ApiException.echo(field)
                         + ": unknown field; an event has topic, type and data");
             }
         }
@@ -172,6 +183,51 @@ public final class PublishParser {
             throw ApiException.invalid(name + ": must be a string");
         }
         return p.getText();
+    }
+
+    /**
+     * {@code s} if it is well-formed UTF-16. A JSON escape can name half a surrogate pair ({@code "\\ud800"}),
+     * which has no UTF-8 form: a stream would receive {@code ?} instead of the data. (Inside non-string data such
+     * a string stays an escape in the compact JSON text, so it arrives as published.)
+     */
+    private static String unicodeString(String s, String name) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiException.invalid(name + ": contains an unpaired surrogate (\\u"
+                        + Integer.toHexString(c) + " at index " + i + "); a string must be valid Unicode");
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Whether the bytes a form body stands for, raw and {@code %XX}-escaped alike, are UTF-8. The URL decoder
+     * would turn bad sequences into U+FFFD without a word. Malformed escapes are left to it to report.
+     */
+    private static boolean decodesToUtf8(ByteBuf body) {
+        byte[] bytes = new byte[body.readableBytes()];
+        int n = 0;
+        for (int i = body.readerIndex(), end = body.writerIndex(); i < end; i++) {
+            byte b = body.getByte(i);
+            if (b == '%' && i + 2 < end) {
+                int hi = Character.digit(body.getByte(i + 1), 16);
+                int lo = Character.digit(body.getByte(i + 2), 16);
+                if (hi >= 0 && lo >= 0) {
+                    b = (byte) (hi << 4 | lo);
+                    i += 2;
+                }
+            }
+            bytes[n++] = b;
+        }
+        ByteBuf decoded = Unpooled.wrappedBuffer(bytes, 0, n);
+        try {
+            return ByteBufUtil.isText(decoded, StandardCharsets.UTF_8);
+        } finally {
+            decoded.release();
+        }
     }
 
     private static void rejectRepeat(boolean seen, String prefix, String field) {

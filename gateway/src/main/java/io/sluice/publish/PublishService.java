@@ -92,13 +92,13 @@ public final class PublishService {
     private List<EncodedEvent> parse(ChannelHandlerContext ctx, FullHttpRequest request, String fixedTopic) {
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
         String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        if (mediaType.isEmpty() || mediaType.equals("application/json")) {
+        if (contentType == null || mediaType.equals("application/json")) {
             return parser.parseJson(request.content(), fixedTopic, ctx.alloc());
         }
         if (mediaType.equals("application/x-www-form-urlencoded")) {
             return parser.parseForm(request.content(), fixedTopic, ctx.alloc());
         }
-        throw ApiException.invalid("Content-Type: '" + mediaType
+        throw ApiException.invalid("Content-Type: '" + ApiException.echo(mediaType)
                 + "' is not accepted; use application/json or application/x-www-form-urlencoded");
     }
 

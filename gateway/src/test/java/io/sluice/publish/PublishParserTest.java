@@ -126,12 +126,30 @@ class PublishParserTest {
         assertTrue(e.getMessage().startsWith("body: JSON too deeply nested"), e.getMessage());
     }
 
+    /** jackson alone would accept the overlong, surrogate and UTF-16 forms, and read them as other text. */
     @Test
-    void invalidUtf8IsRejected() {
-        byte[] bytes = "{\"topic\":\"t\",\"data\":\"\u00ff\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
-        ApiException e = assertThrows(ApiException.class, () -> parser.parseJson(buf, null, ALLOC));
-        assertTrue(e.getMessage().startsWith("body: invalid JSON"), e.getMessage());
+    void bodyThatIsNotStrictUtf8IsRejected() {
+        String[] cases = {
+            "{\"topic\":\"t\",\"data\":\"\u00ff\u00ff\"}", // Latin-1, not UTF-8
+            "{\"topic\":\"t\",\"data\":\"\u00c0\u00af\"}", // overlong '/'
+            "{\"topic\":\"t\",\"data\":\"\u00ed\u00a0\u0080\"}", // U+D800 encoded as if a character (CESU-8)
+            "\u00ff\u00fe{\u0000}\u0000", // UTF-16LE with a byte order mark
+        };
+        for (String latin1 : cases) {
+            ByteBuf buf = Unpooled.wrappedBuffer(latin1.getBytes(StandardCharsets.ISO_8859_1));
+            ApiException e = assertThrows(ApiException.class, () -> parser.parseJson(buf, null, ALLOC));
+            assertEquals("body: not valid UTF-8; a JSON body must be UTF-8 text", e.getMessage());
+        }
+    }
+
+    @Test
+    void unpairedSurrogateInStringDataIsRejectedButAPairIsKept() {
+        assertEquals("data: contains an unpaired surrogate (\\ud800 at index 1); a string must be valid Unicode",
+                rejected("{\"topic\":\"t\",\"data\":\"a\\ud800\"}").getMessage());
+        assertEquals("[0].data: contains an unpaired surrogate (\\udc00 at index 0); a string must be valid Unicode",
+                rejected("[{\"topic\":\"t\",\"data\":\"\\udc00\\ud83d\"}]").getMessage());
+        assertEquals("id: 5\ndata: \ud83d\ude00\n\n",
+                frame(json("{\"topic\":\"t\",\"data\":\"\\ud83d\\ude00\"}", null).get(0)));
     }
 
     @Test
@@ -159,7 +177,9 @@ class PublishParserTest {
                 {"topic=a&data=1&extra=2", "extra: unknown field; a form publish has topic, type and data"},
                 {"topic=a", "data: required"},
                 {"topic=a&topic=b&data=1", "topic: given more than once"},
-                {"topic=a%0Ab&data=1", "topic: must be 1-200 characters from A-Z a-z 0-9 - _ . ~ : / @"}}) {
+                {"topic=a%0Ab&data=1", "topic: must be 1-200 characters from A-Z a-z 0-9 - _ . ~ : / @"},
+                {"topic=a&data=%C0%AF", "body: not valid UTF-8 once percent-decoded; form fields must be UTF-8 text"},
+                {"topic=a&data=%ff", "body: not valid UTF-8 once percent-decoded; form fields must be UTF-8 text"}}) {
             ByteBuf body = Unpooled.copiedBuffer(c[0], StandardCharsets.UTF_8);
             try {
                 ApiException e = assertThrows(ApiException.class, () -> parser.parseForm(body, null, ALLOC));

@@ -72,6 +72,19 @@ public final class HttpConnection implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Half-closes: the server reads end of stream (as when a client gives up in the middle of a request) while
+     * this side can still read what the server answers.
+     */
+    public HttpConnection shutdownOutput() {
+        try {
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot half-close the connection to " + peer, e);
+        }
+        return this;
+    }
+
     /** Writes the string's UTF-8 bytes as they are; line ends must be written as {@code \r\n} by the caller. */
     public HttpConnection send(String raw) {
         return send(raw.getBytes(StandardCharsets.UTF_8));
