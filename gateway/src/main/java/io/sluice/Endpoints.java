@@ -6,6 +6,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.admin.MetricsEndpoint;
+import io.sluice.admin.StatsEndpoint;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.config.SluiceConfig;
@@ -59,7 +61,8 @@ public final class Endpoints {
 
     /** The public listener: CONTRACT §2–§4 plus health. */
     public SluiceServerInitializer publicInitializer() {
-        PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane);
+        PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
+                metrics);
         StreamService streams = new StreamService(fanout, access, metrics, config);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         return initializer(new Routes(
@@ -73,11 +76,13 @@ public final class Endpoints {
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
     }
 
-    /** The management listener: health now; metrics, stats and the dashboard join it with operations. */
-    public SluiceServerInitializer managementInitializer() {
+    /** The management listener (CONTRACT §8): health, Prometheus metrics and the stats JSON. */
+    public SluiceServerInitializer managementInitializer(MetricsEndpoint metricsEndpoint, StatsEndpoint statsEndpoint) {
         return initializer(new Routes(
                 new Route("/healthz", HttpMethod.GET, this::healthz),
-                new Route("/readyz", HttpMethod.GET, this::readyz)));
+                new Route("/readyz", HttpMethod.GET, this::readyz),
+                new Route("/metrics", HttpMethod.GET, metricsEndpoint::scrape),
+                new Route("/v1/stats", HttpMethod.GET, statsEndpoint::stats)));
     }
 
     private SluiceServerInitializer initializer(Routes routes) {

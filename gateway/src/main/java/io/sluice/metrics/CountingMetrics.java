@@ -3,8 +3,10 @@ package io.sluice.metrics;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * In-process counters behind {@link GatewayMetrics}; the default until a registry is bound. Cheap under
- * contention (LongAdder). Readers get a moment's view.
+ * In-process counters behind {@link GatewayMetrics}: the node's one copy of its counts. Alone in unit tests and
+ * benchmarks; in the server {@link MicrometerMetrics} wraps it, exports these counts to Prometheus and adds
+ * the histograms, and {@code /v1/stats} computes its rates from them. Cheap under contention (LongAdder).
+ * Readers get a moment's view.
  */
 public final class CountingMetrics implements GatewayMetrics {
     private final LongAdder streams = new LongAdder();
@@ -14,6 +16,8 @@ public final class CountingMetrics implements GatewayMetrics {
     private final LongAdder slowConsumers = new LongAdder();
     private final LongAdder latencySamples = new LongAdder();
     private final LongAdder queueFullRefusals = new LongAdder();
+    private final LongAdder rejectedConnections = new LongAdder();
+    private final LongAdder publishRequests = new LongAdder();
 
     @Override
     public void streamOpened() {
@@ -55,6 +59,16 @@ public final class CountingMetrics implements GatewayMetrics {
         queueFullRefusals.increment();
     }
 
+    @Override
+    public void connectionRejected(String reason) {
+        rejectedConnections.increment();
+    }
+
+    @Override
+    public void publishRequestNanos(long nanos, boolean accepted) {
+        publishRequests.increment();
+    }
+
     public long openStreams() {
         return streams.sum();
     }
@@ -81,5 +95,13 @@ public final class CountingMetrics implements GatewayMetrics {
 
     public long queueFullRefusals() {
         return queueFullRefusals.sum();
+    }
+
+    public long rejectedConnections() {
+        return rejectedConnections.sum();
+    }
+
+    public long publishRequests() {
+        return publishRequests.sum();
     }
 }

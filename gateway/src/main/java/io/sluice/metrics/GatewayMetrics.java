@@ -29,4 +29,14 @@ public interface GatewayMetrics {
 
     /** A publish refused because a fan-out queue was full. */
     void publishRefusedQueueFull();
+
+    /**
+     * A stream or connection request refused before it became a stream. {@code reason} is a code constant of
+     * a small fixed set (max_connections, max_connections_per_user, unauthorized, forbidden, too_many_topics,
+     * draining, …), never input: it becomes a metric tag.
+     */
+    void connectionRejected(String reason);
+
+    /** A publish request from routing to its answer, once the batch reached the backplane. */
+    void publishRequestNanos(long nanos, boolean accepted);
 }
