@@ -85,7 +85,7 @@ public final class SluiceServer implements AutoCloseable {
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(group, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics(), sampler));
         nodeMeters.bindTo(registry);
-        managementGroup.next().scheduleAtFixedRate(sampler, 0, 1, TimeUnit.SECONDS);
+        managementGroup.next().scheduleWithFixedDelay(sampler, 0, 1, TimeUnit.SECONDS);
         Endpoints endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason,
                 connections);
         try {
