@@ -3,6 +3,8 @@ package io.sluice.metrics;
 import io.sluice.fanout.Grammar;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TopicRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.function.LongSupplier;
  * 10–20 ms per million), which is why it runs once a second off the stream loops rather than per request.
  */
 public final class StatsSampler implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(StatsSampler.class);
     /** Samples the rates span: with a 1 s period, a 10 s window smooths bursts yet follows a change quickly. */
     public static final int WINDOW_SAMPLES = 10;
     /** Entries of {@link NodeStats#topTopics()}. */
@@ -51,9 +54,20 @@ public final class StatsSampler implements Runnable {
         return latest;
     }
 
-    /** Takes one sample. One thread at a time. */
+    /**
+     * Takes one sample. One thread at a time. Never throws: a failed sample is logged and the previous one
+     * kept, so a schedule that runs this goes on.
+     */
     @Override
     public void run() {
+        try {
+            sample();
+        } catch (RuntimeException e) {
+            log.warn("stats sample failed", e);
+        }
+    }
+
+    private void sample() {
         int newest = next;
         sampledAt[newest] = nanoClock.getAsLong();
         published[newest] = counts.published();
