@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.admin.MetricsEndpoint;
+import io.sluice.admin.StatsEndpoint;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.config.SluiceConfig;
@@ -78,7 +80,8 @@ public final class Endpoints {
 
     /** The public listener: CONTRACT §2–§4 plus health. */
     public SluiceServerInitializer publicInitializer() {
-        PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane);
+        PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
+                metrics);
         StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
@@ -93,15 +96,17 @@ public final class Endpoints {
     }
 
     /**
-     * The management listener: health, the live dashboard page and its stream. No CORS, and no access log: it
-     * serves probes, scrapes and operators, not clients.
+     * The management listener (CONTRACT §8): health, Prometheus metrics, the stats JSON, the live dashboard page and
+     * its stream. No CORS, and no access log: it serves probes, scrapes and operators, not clients.
      */
-    public SluiceServerInitializer managementInitializer() {
+    public SluiceServerInitializer managementInitializer(MetricsEndpoint metricsEndpoint, StatsEndpoint statsEndpoint) {
         return initializer(null, SluiceConfig.AccessLog.OFF, new Routes(
                 new Route("/", HttpMethod.GET, this::dashboardPage),
                 new Route("/v1/dashboard/stream", HttpMethod.GET, (ctx, req, q, p) -> dashboard.open(ctx, req)),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
-                new Route("/readyz", HttpMethod.GET, this::readyz)));
+                new Route("/readyz", HttpMethod.GET, this::readyz),
+                new Route("/metrics", HttpMethod.GET, metricsEndpoint::scrape),
+                new Route("/v1/stats", HttpMethod.GET, statsEndpoint::stats)));
     }
 
     private SluiceServerInitializer initializer(CorsPolicy cors, SluiceConfig.AccessLog accessLog, Routes routes) {

@@ -1,5 +1,7 @@
 package io.sluice;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -11,18 +13,24 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.admin.MetricsEndpoint;
+import io.sluice.admin.StatsEndpoint;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.SluiceConfig;
 import io.sluice.dashboard.DashboardFeed;
+import io.sluice.dashboard.LatencyPercentiles;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.CloseReason;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.stream.StreamService;
+import io.sluice.metrics.MicrometerMetrics;
+import io.sluice.metrics.NodeMeters;
+import io.sluice.metrics.StatsSampler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +50,14 @@ public final class SluiceServer implements AutoCloseable {
 
     private final SluiceConfig config;
     private final EventLoopGroup group;
+    /**
+     * One loop of its own for the management listener and the stats sampler: a scrape or a sample walks
+     * every gauge or topic and takes milliseconds, which must never delay a stream's loop.
+     */
+    private final EventLoopGroup managementGroup;
     private final CountingMetrics metrics;
+    private final PrometheusMeterRegistry registry;
+    private final NodeMeters nodeMeters;
     private final FanoutCore fanout;
     private final Backplane backplane;
     private final AccessPolicy access;
@@ -53,6 +68,8 @@ public final class SluiceServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("sluice-connections", GlobalEventExecutor.INSTANCE);
     private final DemoClock demoClock;
     private final DashboardFeed dashboard;
+    /** Read by the dashboard's sampler only. */
+    private final LatencyPercentiles deliveryLatency;
     private final String transportName;
     /** Topics listed on the dashboard. */
     private static final int DASHBOARD_TOP_TOPICS = 10;
@@ -68,28 +85,42 @@ public final class SluiceServer implements AutoCloseable {
         int threads = config.resolvedEventLoopThreads();
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sluice-loop"),
                 transport.ioHandlerFactory());
+        this.managementGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-mgmt"),
+                transport.ioHandlerFactory());
         this.metrics = new CountingMetrics();
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MicrometerMetrics reported = new MicrometerMetrics(registry, metrics);
         this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
-                config.heartbeatInterval().toNanos(), metrics);
+                config.heartbeatInterval().toNanos(), reported);
         this.backplane = new LocalBackplane(fanout);
         this.access = OpenAccessPolicy.INSTANCE;
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
-        this.dashboard = new DashboardFeed(group.next(), this::dashboardTotals);
-        Endpoints endpoints = new Endpoints(config, fanout, access, backplane, metrics, this::notReadyReason,
+        StatsSampler sampler = new StatsSampler(fanout.topics(), metrics);
+        this.nodeMeters = new NodeMeters(new NodeMeters.Sources(group, PooledByteBufAllocator.DEFAULT.metric(),
+                backplane::isUp, this::isReady, config.maxConnections(), fanout.topics(), sampler));
+        nodeMeters.bindTo(registry);
+        managementGroup.next().scheduleWithFixedDelay(sampler, 0, 1, TimeUnit.SECONDS);
+        this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
+        this.dashboard = new DashboardFeed(managementGroup.next(), this::dashboardTotals);
+        Endpoints endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason,
                 connections, dashboard);
         this.connectionLimiter = endpoints.connectionLimiter();
         try {
-            pub = bind(transport, config.port(), endpoints.publicInitializer());
-            mgmt = bind(transport, config.managementPort(), endpoints.managementInitializer());
+            pub = bind(group, transport, config.port(), endpoints.publicInitializer());
+            mgmt = bind(managementGroup, transport, config.managementPort(), endpoints.managementInitializer(
+                    new MetricsEndpoint(registry), new StatsEndpoint(metrics, fanout.topics(), sampler)));
             started = true;
         } finally {
             if (!started) {
                 closeQuietly(pub);
                 closeQuietly(mgmt);
                 dashboard.close();
+                managementGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                nodeMeters.close();
+                registry.close();
                 fanout.release();
             }
         }
@@ -149,10 +180,10 @@ public final class SluiceServer implements AutoCloseable {
         return notReadyReason() == null;
     }
 
-    private Channel bind(Transports transport, int port, SluiceServerInitializer initializer)
+    private Channel bind(EventLoopGroup loops, Transports transport, int port, SluiceServerInitializer initializer)
             throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
-                .group(group)
+                .group(loops)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -167,8 +198,9 @@ public final class SluiceServer implements AutoCloseable {
 
     /** The dashboard's view of this node; on the dashboard's loop, once a second. */
     private DashboardFeed.Totals dashboardTotals() {
+        LatencyPercentiles.Sample latency = deliveryLatency.sample();
         return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
-                metrics.slowConsumerDisconnects(), Double.NaN, Double.NaN,
+                metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
                 fanout.topics().mostStreams(DASHBOARD_TOP_TOPICS));
     }
 
@@ -240,7 +272,10 @@ public final class SluiceServer implements AutoCloseable {
         // closing and such a channel never fires channelInactive or handlerRemoved.
         connections.forEach(c -> CloseReason.mark(c, CloseReason.SERVER_STOPPING));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        managementGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        nodeMeters.close();
+        registry.close();
         backplane.close();
         fanout.release();
         log.info("stopped");

@@ -41,7 +41,7 @@ public final class ConfigKey<T> {
             "Port for streams, snapshots and publishing; 0 picks a free port.");
     public static final ConfigKey<Integer> MANAGEMENT_PORT = key("managementPort",
             ValueType.integer(0, 65535), SluiceConfig.DEFAULT_MANAGEMENT_PORT,
-            "Management port: /healthz and /readyz (metrics and the dashboard join it with the operations work);"
+            "Management port: /healthz, /readyz, /metrics (Prometheus) and /v1/stats; keep it off public networks;"
                     + " 0 picks a free port.");
     public static final ConfigKey<String> BIND_ADDRESS = key("bindAddress",
             ValueType.host(), SluiceConfig.DEFAULT_BIND_ADDRESS,

@@ -4,8 +4,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * In-process counters behind {@link GatewayMetrics}; the default until a registry is bound. Cheap under
- * contention (LongAdder). Readers get a moment's view.
+ * In-process counters behind {@link GatewayMetrics}: the node's one copy of its counts. Alone in unit tests and
+ * benchmarks; in the server {@link MicrometerMetrics} wraps it, exports these counts to Prometheus and adds
+ * the histograms, and {@code /v1/stats} computes its rates from them. Cheap under contention (LongAdder).
+ * Readers get a moment's view.
  */
 public final class CountingMetrics implements GatewayMetrics {
     private final LongAdder streams = new LongAdder();
@@ -17,6 +19,7 @@ public final class CountingMetrics implements GatewayMetrics {
     private final LongAdder queueFullRefusals = new LongAdder();
     /** By reason; the reasons are a small fixed set, so the map stays small. */
     private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
+    private final LongAdder publishRequests = new LongAdder();
 
     @Override
     public void streamOpened() {
@@ -63,6 +66,11 @@ public final class CountingMetrics implements GatewayMetrics {
         queueFullRefusals.increment();
     }
 
+    @Override
+    public void publishRequestNanos(long nanos, boolean accepted) {
+        publishRequests.increment();
+    }
+
     public long openStreams() {
         return streams.sum();
     }
@@ -95,5 +103,14 @@ public final class CountingMetrics implements GatewayMetrics {
 
     public long queueFullRefusals() {
         return queueFullRefusals.sum();
+    }
+
+    /** Stream requests refused before they became streams, over all reasons. */
+    public long rejectedConnections() {
+        return rejections.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    public long publishRequests() {
+        return publishRequests.sum();
     }
 }

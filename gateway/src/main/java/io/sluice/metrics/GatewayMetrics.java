@@ -49,4 +49,7 @@ public interface GatewayMetrics {
 
     /** A publish refused because a fan-out queue was full. */
     void publishRefusedQueueFull();
+
+    /** A publish request from routing to its answer, once the batch reached the backplane. */
+    void publishRequestNanos(long nanos, boolean accepted);
 }

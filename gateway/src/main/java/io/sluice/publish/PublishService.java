@@ -16,6 +16,7 @@ import io.sluice.http.ApiException;
 import io.sluice.http.HttpResponses;
 import io.sluice.http.Json;
 import io.sluice.http.QueryParams;
+import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +37,13 @@ public final class PublishService {
     private final PublishParser parser;
     private final AccessPolicy access;
     private final Backplane backplane;
+    private final GatewayMetrics metrics;
 
-    public PublishService(PublishParser parser, AccessPolicy access, Backplane backplane) {
+    public PublishService(PublishParser parser, AccessPolicy access, Backplane backplane, GatewayMetrics metrics) {
         this.parser = parser;
         this.access = access;
         this.backplane = backplane;
+        this.metrics = metrics;
     }
 
     /** {@code POST /v1/publish}: each event names its topic. */
@@ -63,6 +66,7 @@ public final class PublishService {
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String fixedTopic) {
+        long started = System.nanoTime();
         Principal principal = access.authenticate(request, query);
         List<EncodedEvent> events = parse(ctx, request, fixedTopic);
         try {
@@ -74,6 +78,7 @@ public final class PublishService {
             throw e;
         }
         backplane.publish(events).whenComplete((result, failure) -> {
+            metrics.publishRequestNanos(System.nanoTime() - started, failure == null);
             if (ctx.executor().inEventLoop()) {
                 answer(ctx, request, result, failure);
             } else {

@@ -1,0 +1,95 @@
+package io.sluice.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.sluice.fanout.TopicRegistry;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The gauges that describe the node rather than its traffic: readiness, backplane, configured limit, topics
+ * and history, event-loop queues, Netty's pooled memory, and the standard JVM and process meters (memory,
+ * GC, threads, class loading, CPU, uptime, open files).
+ *
+ * <p>Threading: every gauge is read at scrape time on the thread that scrapes (the management loop) and only
+ * reads thread-safe state: volatile flags, atomic counts, the allocator's metric view, the executors' queue
+ * sizes and the {@link StatsSampler}'s latest snapshot. Nothing here runs on a stream's event loop.
+ */
+public final class NodeMeters implements MeterBinder, AutoCloseable {
+    private final Sources sources;
+    private JvmGcMetrics gc;
+
+    /**
+     * What the gauges read.
+     *
+     * @param loops the event loops that serve streams; one pending-tasks gauge each, tagged by index
+     * @param maxConnections the configured limit of open streams
+     */
+    public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
+                          BooleanSupplier ready, int maxConnections, TopicRegistry topics, StatsSampler stats) {
+    }
+
+    public NodeMeters(Sources sources) {
+        this.sources = sources;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder(SluiceMeters.BACKPLANE_UP, sources.backplaneUp(), up -> up.getAsBoolean() ? 1 : 0)
+                .description("1 while the backplane accepts publishes").register(registry);
+        Gauge.builder(SluiceMeters.READY, sources.ready(), ready -> ready.getAsBoolean() ? 1 : 0)
+                .description("1 while /readyz answers 200").register(registry);
+        Gauge.builder(SluiceMeters.CONNECTIONS_MAX, sources::maxConnections)
+                .description("Configured maxConnections: most open streams on this node").register(registry);
+        Gauge.builder(SluiceMeters.TOPICS, sources.topics(), TopicRegistry::size)
+                .description("Topics this node knows").register(registry);
+        Gauge.builder(SluiceMeters.HISTORY_EVENTS, sources.stats(), s -> s.latest().historyEvents())
+                .description("Events retained in history, all topics (sampled every second)").register(registry);
+        int index = 0;
+        for (EventExecutor executor : sources.loops()) {
+            if (executor instanceof SingleThreadEventExecutor loop) {
+                Gauge.builder(SluiceMeters.EVENT_LOOP_PENDING_TASKS, loop, SingleThreadEventExecutor::pendingTasks)
+                        .tag(SluiceMeters.TAG_LOOP, Integer.toString(index))
+                        .description("Tasks waiting on the event loop").register(registry);
+            }
+            index++;
+        }
+        PooledByteBufAllocatorMetric allocator = sources.allocator();
+        Gauge.builder(SluiceMeters.NETTY_ALLOCATOR_MEMORY_USED, allocator, PooledByteBufAllocatorMetric::usedDirectMemory)
+                .tag(SluiceMeters.TAG_MEMORY_TYPE, "direct").baseUnit(BaseUnits.BYTES)
+                .description("Memory held by Netty's pooled allocator").register(registry);
+        Gauge.builder(SluiceMeters.NETTY_ALLOCATOR_MEMORY_USED, allocator, PooledByteBufAllocatorMetric::usedHeapMemory)
+                .tag(SluiceMeters.TAG_MEMORY_TYPE, "heap").baseUnit(BaseUnits.BYTES)
+                .description("Memory held by Netty's pooled allocator").register(registry);
+
+        new JvmMemoryMetrics().bindTo(registry);
+        gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    /** Stops the GC notification listener. */
+    @Override
+    public void close() {
+        if (gc != null) {
+            gc.close();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.sluice.metrics;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.sluice.fanout.FanoutCore;
+import io.sluice.testing.PrometheusText;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The node gauges read their sources at scrape time: readiness and backplane flips, queued loop tasks. */
+class NodeMetersTest {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final FanoutCore core = new FanoutCore(channel.eventLoop(), 10, 1024, TimeUnit.HOURS.toNanos(1),
+            new CountingMetrics());
+    private final AtomicBoolean ready = new AtomicBoolean(true);
+    private final AtomicBoolean backplaneUp = new AtomicBoolean(true);
+    private final NodeMeters meters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
+            backplaneUp::get, ready::get, 500, core.topics(), new StatsSampler(core.topics(), new CountingMetrics())));
+
+    @AfterEach
+    void close() {
+        meters.close();
+        registry.close();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        assertFalse(channel.finish());
+        core.release();
+    }
+
+    private PrometheusText scrape() {
+        return PrometheusText.parse(registry.scrape());
+    }
+
+    @Test
+    void readinessAndBackplaneAreReadAtEachScrape() {
+        meters.bindTo(registry);
+        assertEquals(1, scrape().value("sluice_ready"));
+        assertEquals(1, scrape().value("sluice_backplane_up"));
+        assertEquals(500, scrape().value("sluice_connections_max"));
+        ready.set(false);
+        backplaneUp.set(false);
+        assertEquals(0, scrape().value("sluice_ready"));
+        assertEquals(0, scrape().value("sluice_backplane_up"));
+        core.topics().get("x");
+        assertEquals(1, scrape().value("sluice_topics"));
+    }
+
+    @Test
+    void pendingTasksAreCountedPerLoop() throws InterruptedException {
+        meters.bindTo(registry);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        EventLoop first = (EventLoop) loops.iterator().next();
+        try {
+            first.execute(() -> {
+                blocked.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 5; i++) {
+                first.execute(() -> { });
+            }
+            PrometheusText text = scrape();
+            assertEquals(5, text.value("sluice_event_loop_pending_tasks", "loop", "0"));
+            assertEquals(0, text.value("sluice_event_loop_pending_tasks", "loop", "1"));
+        } finally {
+            release.countDown();
+        }
+    }
+}

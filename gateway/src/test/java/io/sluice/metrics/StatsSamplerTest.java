@@ -1,0 +1,92 @@
+package io.sluice.metrics;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.sluice.fanout.FanoutCore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** Rates over the sampler's sliding window, with the clock and the counts driven by the test. */
+class StatsSamplerTest {
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final FanoutCore core = new FanoutCore(channel.eventLoop(), 10, 1024, TimeUnit.HOURS.toNanos(1),
+            new CountingMetrics());
+    private final CountingMetrics counts = new CountingMetrics();
+    private long now = 5 * SECOND;
+    private final StatsSampler sampler = new StatsSampler(core.topics(), counts, () -> now);
+
+    @AfterEach
+    void tearDown() {
+        assertFalse(channel.finish());
+        core.release();
+    }
+
+    @Test
+    void ratesAreZeroUntilTwoSamplesExist() {
+        assertEquals(NodeStats.EMPTY, sampler.latest());
+        counts.eventsPublished(100);
+        sampler.run();
+        assertEquals(0, sampler.latest().publishRate());
+        assertEquals(0, sampler.latest().windowSeconds());
+    }
+
+    @Test
+    void ratesArePerSecondOverTheLastTenSamples() {
+        sampler.run();
+        now += SECOND;
+        counts.eventsPublished(10);
+        counts.eventsDelivered(40);
+        sampler.run();
+        assertEquals(10, sampler.latest().publishRate(), 1e-9);
+        assertEquals(40, sampler.latest().deliveryRate(), 1e-9);
+        assertEquals(1, sampler.latest().windowSeconds(), 1e-9);
+
+        // nine more seconds at 5 published per second: the window is now full, from t=0 (10 + 45 in 10 s)
+        for (int i = 0; i < 9; i++) {
+            now += SECOND;
+            counts.eventsPublished(5);
+            sampler.run();
+        }
+        assertEquals(5.5, sampler.latest().publishRate(), 1e-9);
+        assertEquals(10, sampler.latest().windowSeconds(), 1e-9);
+
+        // one more: the first burst leaves the window, which spans ten seconds of 5/s
+        now += SECOND;
+        counts.eventsPublished(5);
+        sampler.run();
+        assertEquals(5, sampler.latest().publishRate(), 1e-9);
+        assertEquals(0, sampler.latest().deliveryRate(), 1e-9);
+        assertEquals(10, sampler.latest().windowSeconds(), 1e-9);
+    }
+
+    @Test
+    void ratesFollowAnUnevenClock() {
+        sampler.run();
+        now += SECOND / 2;
+        counts.eventsPublished(3);
+        sampler.run();
+        assertEquals(6, sampler.latest().publishRate(), 1e-9);
+    }
+
+    @Test
+    void aSampleCountsTopicsConnectionsAndSlowConsumers() {
+        core.topics().get("a");
+        core.topics().get("b");
+        counts.streamOpened();
+        counts.streamOpened();
+        counts.slowConsumerDisconnect();
+        sampler.run();
+        NodeStats stats = sampler.latest();
+        assertEquals(2, stats.topics());
+        assertEquals(2, stats.connections());
+        assertEquals(1, stats.slowConsumerDisconnects());
+        assertEquals(0, stats.historyEvents());
+        assertEquals(0, stats.topTopics().size(), "topics without streams are not listed");
+    }
+}
