@@ -2,6 +2,7 @@ package io.sluice.ops;
 
 import io.sluice.testing.FreePort;
 import io.sluice.testing.GatewayFixture;
+import io.sluice.testing.HttpConnection;
 import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
 import io.sluice.testing.ScriptedServer;
@@ -124,7 +125,7 @@ class NginxIntegrationTest {
     // ---- delivery latency --------------------------------------------------------------------------------------
 
     @Test
-    void eventsArriveThroughNginxWithin100MillisecondsOfTheirPublish() {
+    void eventsArriveThroughNginxWithin100MillisecondsOfTheirPublish() throws Exception {
         GatewayFixture gateway = gateway();
         NginxFixture nginx = nginxInFrontOf(gateway);
         SseTestClient client = stream(nginx, "/v1/events/stream?topic=latency", Map.of());
@@ -135,19 +136,31 @@ class NginxIntegrationTest {
         assertPublished(publish(nginx, "{\"topic\":\"latency\",\"data\":\"warm-up\"}"), nginx);
         assertEquals("warm-up", client.awaitEvent(WAIT).data());
 
+        // A backend keeps its publish connection open; a second thread notes when each event reaches the client,
+        // so the figure is publish sent -> event parsed, whatever the publish answer costs.
+        clientThreads = Executors.newSingleThreadExecutor();
         List<Long> micros = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            long start = System.nanoTime();
-            assertPublished(publish(nginx, "{\"topic\":\"latency\",\"data\":\"event " + i + "\"}"), nginx);
-            SseEvent event = client.awaitEvent(WAIT);
-            micros.add((System.nanoTime() - start) / 1000);
-            assertEquals("event " + i, event.data());
+        try (HttpConnection publisher = HttpConnection.open(HOST, nginx.port())) {
+            for (int i = 0; i < 10; i++) {
+                CompletableFuture<Arrival> arrival = CompletableFuture.supplyAsync(
+                        () -> new Arrival(client.awaitEvent(WAIT), System.nanoTime()), clientThreads);
+                long start = System.nanoTime();
+                RawResponse published = publisher.request("POST", "/v1/publish", Map.of("Content-Type", "application/json"),
+                        "{\"topic\":\"latency\",\"data\":\"event " + i + "\"}");
+                Arrival received = arrival.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertPublished(published, nginx);
+                assertEquals("event " + i, received.event().data());
+                micros.add(Math.max(0, received.nanoTime() - start) / 1000);
+            }
         }
 
-        // Each figure is publish sent -> publish answered -> event read, so it bounds the delivery latency above.
         long worst = micros.stream().mapToLong(Long::longValue).max().orElseThrow();
         assertTrue(worst < MAX_DELIVERY.toNanos() / 1000,
-                () -> "publish -> event through nginx, microseconds: " + micros + " (limit " + MAX_DELIVERY + ")");
+                () -> "publish sent -> event received through nginx, microseconds: " + micros + " (limit " + MAX_DELIVERY + ")");
+    }
+
+    /** An event and when the client had parsed it ({@link System#nanoTime()}). */
+    private record Arrival(SseEvent event, long nanoTime) {
     }
 
     // ---- heartbeats against proxy_read_timeout -----------------------------------------------------------------
