@@ -37,6 +37,8 @@ final class NginxFixture implements AutoCloseable {
     static final String UPSTREAM_FILE = "upstream.conf";
     static final String SERVER_FILE = "server.conf";
     static final String STREAM_TIMEOUT_FILE = "stream-timeout.conf";
+    /** client_max_body_size in the fixture's server.conf: the gateway's default maxBodyBytes, as shipped. */
+    static final String BODY_LIMIT = "1m";
 
     private static final Duration START_DEADLINE = Duration.ofSeconds(15);
     private static final long STOP_DEADLINE_SECONDS = 10;
@@ -104,8 +106,8 @@ final class NginxFixture implements AutoCloseable {
                 }
                 for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
                     int port = FreePort.find();
-                    write(dir.resolve("sluice").resolve(SERVER_FILE),
-                            "# written by NginxFixture\nlisten " + HOST + ":" + port + ";\n");
+                    write(dir.resolve("sluice").resolve(SERVER_FILE), "# written by NginxFixture\nlisten " + HOST + ":" + port
+                            + ";\nclient_max_body_size " + BODY_LIMIT + ";\n");
                     Process process = launch(nginx, dir);
                     if (awaitListening(process, port, dir)) {
                         return new NginxFixture(dir, process, port);

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,11 +65,14 @@ class NginxSiteFileTest {
     }
 
     @Test
-    void nginxAcceptsBodiesAboveTheGatewaysLimitSoItsJson413Answers() {
-        Matcher m = Pattern.compile("client_max_body_size (\\d+)m;").matcher(block("location /"));
-        assertTrue(m.find(), "client_max_body_size in location /");
+    void shippedBodyLimitIsTheGatewaysMaxBodyBytesAndNginxAnswersOversizedBodiesItself() {
+        String server = OpsFiles.read(NginxFixture.SHIPPED_INCLUDES.resolve(NginxFixture.SERVER_FILE));
+        Matcher m = Pattern.compile("(?m)^client_max_body_size (\\d+)m;").matcher(server);
+        assertTrue(m.find(), "client_max_body_size in sluice/server.conf");
 
-        assertTrue(Long.parseLong(m.group(1)) * 1024 * 1024 > SluiceConfig.DEFAULT_MAX_BODY_BYTES, m.group());
+        assertEquals(SluiceConfig.DEFAULT_MAX_BODY_BYTES, Long.parseLong(m.group(1)) * 1024 * 1024, m.group());
+        assertEquals(NginxFixture.BODY_LIMIT, m.group(1) + "m", "the test's nginx uses the shipped limit");
+        assertTrue(block("location /").contains("error_page 413 = @sluice_too_large;"), "JSON 413 from nginx");
     }
 
     /** The text of the first block that opens with {@code head {}, braces balanced. */
