@@ -1,7 +1,7 @@
 package io.sluice.dashboard;
 
 import io.sluice.testing.Await;
-import io.sluice.testing.ExternalBinary;
+import io.sluice.testing.ExternalTool;
 import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
@@ -105,8 +105,8 @@ class DashboardTest {
 
     @Test
     void chromiumShowsNonZeroLiveValues() throws IOException {
-        Path chromium = ExternalBinary.require("chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser");
-        Path chromedriver = ExternalBinary.require("chromium-driver", "/usr/bin/chromedriver");
+        Path chromium = ExternalTool.require("chromium", "chromium");
+        Path chromedriver = ExternalTool.require("chromedriver", "chromium-driver");
         startTraffic();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());

@@ -18,14 +18,14 @@ import java.util.List;
  * A loopback server whose bytes the test writes by hand, to feed the test clients exact wire input. Confined to
  * the test thread; every blocking call has a timeout. Closing it closes every accepted peer.
  */
-final class ScriptedServer implements AutoCloseable {
+public final class ScriptedServer implements AutoCloseable {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final ServerSocket server;
     private final List<Peer> peers = new ArrayList<>();
 
-    ScriptedServer() {
+    public ScriptedServer() {
         try {
             server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
@@ -33,16 +33,16 @@ final class ScriptedServer implements AutoCloseable {
         }
     }
 
-    String host() {
+    public String host() {
         return server.getInetAddress().getHostAddress();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Accepts the next connection; fails after {@link #TIMEOUT}. */
-    Peer accept() {
+    public Peer accept() {
         try {
             server.setSoTimeout(Math.toIntExact(TIMEOUT.toMillis()));
             Socket socket = server.accept();
@@ -69,7 +69,7 @@ final class ScriptedServer implements AutoCloseable {
     }
 
     /** One accepted connection. */
-    static final class Peer implements AutoCloseable {
+    public static final class Peer implements AutoCloseable {
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
@@ -81,7 +81,7 @@ final class ScriptedServer implements AutoCloseable {
         }
 
         /** Reads up to and including the blank line that ends a request head; returns it as ISO-8859-1 text. */
-        String readRequestHead() {
+        public String readRequestHead() {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             try {
                 int matched = 0;
@@ -101,7 +101,7 @@ final class ScriptedServer implements AutoCloseable {
         }
 
         /** Reads exactly {@code n} bytes (a request body). */
-        String readBytes(int n) {
+        public String readBytes(int n) {
             try {
                 return new String(in.readNBytes(n), StandardCharsets.UTF_8);
             } catch (IOException e) {
@@ -110,7 +110,7 @@ final class ScriptedServer implements AutoCloseable {
         }
 
         /** Writes and flushes: with TCP_NODELAY each call leaves as its own segment(s). */
-        Peer write(byte[] bytes) {
+        public Peer write(byte[] bytes) {
             try {
                 out.write(bytes);
                 out.flush();
@@ -120,12 +120,12 @@ final class ScriptedServer implements AutoCloseable {
             return this;
         }
 
-        Peer write(String text) {
+        public Peer write(String text) {
             return write(text.getBytes(StandardCharsets.UTF_8));
         }
 
         /** Closes with an RST instead of a FIN. */
-        void reset() {
+        public void reset() {
             try {
                 socket.setSoLinger(true, 0);
                 socket.close();
@@ -135,7 +135,7 @@ final class ScriptedServer implements AutoCloseable {
         }
 
         /** Half-closes (FIN) without closing the socket, so the peer sees end of stream. */
-        void shutdownOutput() {
+        public void shutdownOutput() {
             try {
                 socket.shutdownOutput();
             } catch (IOException e) {
