@@ -12,7 +12,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.auth.AccessPolicy;
-import io.sluice.auth.OpenAccessPolicy;
+import io.sluice.auth.AccessPolicies;
 import io.sluice.backplane.Backplane;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.SluiceConfig;
@@ -50,6 +50,8 @@ public final class SluiceServer implements AutoCloseable {
 
     private SluiceServer(SluiceConfig config) throws InterruptedException {
         this.config = config;
+        // First: a bad key file must stop start-up (ConfigException) before any thread or socket exists.
+        this.access = AccessPolicies.fromConfig(config);
         Transports transport = Transports.select(config.transport());
         this.transportName = transport.name();
         int threads = config.resolvedEventLoopThreads();
@@ -59,7 +61,6 @@ public final class SluiceServer implements AutoCloseable {
         this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
                 config.heartbeatInterval().toNanos(), metrics);
         this.backplane = new LocalBackplane(fanout);
-        this.access = OpenAccessPolicy.INSTANCE;
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
@@ -86,6 +87,8 @@ public final class SluiceServer implements AutoCloseable {
         if (access.isOpen()) {
             log.warn("!!! OPEN DEVELOPMENT MODE: no auth is configured; anyone can read and publish every topic."
                     + " Never expose this gateway to a network you do not control. !!!");
+        } else {
+            log.info("auth: {}", access);
         }
     }
 

@@ -61,7 +61,7 @@ public final class StreamService {
      * before anything is written.
      */
     public void open(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
-        Principal principal = access.authenticate(request, query);
+        Principal principal = access.authenticate(ctx.channel(), request, query);
         StreamQuery streamQuery = StreamQuery.parse(query, request.headers(), config.maxTopicsPerConnection(),
                 StreamQuery.MAX_LIMIT);
         for (String topic : streamQuery.topics()) {
@@ -102,6 +102,9 @@ public final class StreamService {
         metrics.streamOpened();
         streamCtx.flush();
         subscriber.catchUp();
+        if (principal.expires()) {
+            CredentialExpiry.schedule(streamCtx, principal.expiresAtMillis(), config.reconnectMillis());
+        }
     }
 
     private boolean isResumable(long id, Topic[] topics) {
