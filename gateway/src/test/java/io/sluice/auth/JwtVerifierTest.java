@@ -33,6 +33,7 @@ import static io.sluice.testing.TestTokens.sign;
 import static io.sluice.testing.TestTokens.signer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -321,5 +322,57 @@ class JwtVerifierTest {
         assertEquals(List.of("*"), p.subscribe());
         assertEquals(List.of(), p.publish());
         assertFalse(p.admin());
+    }
+
+    // ---- cache of verified tokens --------------------------------------------------------------------------
+
+    @Test
+    void aVerifiedTokenIsServedFromTheCacheUntilItExpires() {
+        long[] now = {NOW};
+        JwtVerifier v = new JwtVerifier(SECRET, null, Duration.ofSeconds(1), () -> now[0]);
+        String token = hs256(alice().expirationTime(at(NOW + 10_000)));
+
+        Principal first = v.verify(token);
+        assertSame(first, v.verify(token), "the second call is a cache hit");
+        assertEquals(1, v.cachedTokens());
+
+        now[0] = NOW + 10_999;
+        assertSame(first, v.verify(token), "still valid within the skew");
+        now[0] = NOW + 11_000;
+        assertTrue(refused(v, token).startsWith("token: expired at "), "a cached token expires like any other");
+        assertEquals(0, v.cachedTokens());
+    }
+
+    @Test
+    void aCachedTokenIsRefusedBeforeItsNotBeforeIfTheClockGoesBack() {
+        long[] now = {NOW};
+        JwtVerifier v = new JwtVerifier(SECRET, null, Duration.ZERO, () -> now[0]);
+        String token = hs256(alice().notBeforeTime(at(NOW)));
+
+        v.verify(token);
+        now[0] = NOW - 1;
+
+        assertTrue(refused(v, token).startsWith("token: not valid before "));
+    }
+
+    @Test
+    void refusedTokensAreNeverCachedAndTheCacheIsBounded() {
+        JwtVerifier v = hsVerifier(Duration.ZERO);
+        for (int i = 0; i < 20; i++) {
+            refused(v, hs256("wrong-secret-of-at-least-32-bytes-long", alice()) + i);
+        }
+        assertEquals(0, v.cachedTokens());
+
+        for (int i = 0; i <= JwtVerifier.CACHE_CAPACITY; i++) {
+            v.verify(hs256(claims("u" + i, null, null, false)));
+            assertTrue(v.cachedTokens() <= JwtVerifier.CACHE_CAPACITY);
+        }
+        assertEquals(1, v.cachedTokens(), "emptied when full, then the newest added");
+
+        String huge = hs256(claims("big", java.util.Collections.nCopies(20, "p".repeat(150)), null, false));
+        assertTrue(huge.length() > JwtVerifier.MAX_CACHED_TOKEN_LENGTH);
+        Principal p = v.verify(huge);
+        assertEquals(1, v.cachedTokens(), "a token over the length bound is verified but not kept");
+        assertEquals(p, v.verify(huge));
     }
 }
