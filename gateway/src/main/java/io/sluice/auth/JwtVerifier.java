@@ -31,6 +31,9 @@ import io.sluice.http.ApiError;
 import io.sluice.http.ApiException;
 import io.sluice.http.HttpResponses;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
@@ -65,6 +68,7 @@ import java.util.function.LongSupplier;
  * an {@code admin} boolean; a claim of the wrong shape rejects the token, so an issuer's mistake shows at once.
  */
 final class JwtVerifier {
+    private static final Logger log = LoggerFactory.getLogger(JwtVerifier.class);
     static final String SLUICE_CLAIM = "sluice";
     /**
      * Tokens; EventSource reconnects (every {@code reconnectMillis}, or all at once after a restart) present the
@@ -161,6 +165,8 @@ final class JwtVerifier {
             jwt = JWTParser.parse(token);
         } catch (ParseException e) {
             throw invalid("token: malformed; expected a signed JWT (JWS compact serialization: header.payload.signature)");
+        } catch (RuntimeException e) {
+            throw unexpected(e);
         }
         if (jwt instanceof PlainJWT) {
             throw invalid("token: unsigned tokens (alg none) are not accepted");
@@ -184,6 +190,8 @@ final class JwtVerifier {
             throw invalid("token: rejected (" + e.getMessage() + ")");
         } catch (JOSEException e) {
             throw invalid("token: cannot be verified (" + e.getMessage() + ")");
+        } catch (RuntimeException e) {
+            throw unexpected(e);
         }
         Date nbf = claims.getNotBeforeTime();
         return new Verified(principal(claims), nbf == null ? Long.MIN_VALUE : nbf.getTime() - skewMillis);
@@ -240,6 +248,15 @@ final class JwtVerifier {
     /** {@code epochMillis + skew}, kept below {@link Principal#NEVER} (which means "no exp"). */
     private long plusSkew(long epochMillis) {
         return epochMillis >= Principal.NEVER - 1 - skewMillis ? Principal.NEVER - 1 : epochMillis + skewMillis;
+    }
+
+    /**
+     * A library failure on hostile input: refused like any bad token, and logged by class only, since the message
+     * or stack could quote the token.
+     */
+    private static ApiException unexpected(RuntimeException e) {
+        log.warn("token verification failed unexpectedly ({}); refused as invalid", e.getClass().getName());
+        return invalid("token: cannot be verified");
     }
 
     /** A 401 {@code unauthorized} with the {@code invalid_token} challenge. */

@@ -375,4 +375,37 @@ class JwtVerifierTest {
         assertEquals(1, v.cachedTokens(), "a token over the length bound is verified but not kept");
         assertEquals(p, v.verify(huge));
     }
+
+    // ---- hostile input -------------------------------------------------------------------------------------
+
+    @Test
+    void everyMutationOfAValidTokenIsRefusedAsA401() {
+        long seed = Long.getLong("sluice.jwtFuzz.seed", 4242L);
+        java.util.Random random = new java.util.Random(seed);
+        String valid = hs256(claims("alice", List.of("orders/*"), List.of("a"), true).expirationTime(at(NOW + 60_000)));
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ %\"{}:,";
+        JwtVerifier v = hsVerifier(Duration.ZERO);
+        for (int i = 0; i < 5000; i++) {
+            StringBuilder t = new StringBuilder(valid);
+            int edits = 1 + random.nextInt(3);
+            for (int e = 0; e < edits; e++) {
+                int at = random.nextInt(t.length() + 1);
+                switch (random.nextInt(3)) {
+                    case 0 -> t.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    case 1 -> t.delete(Math.min(at, t.length() - 1), Math.min(t.length(), at + 1 + random.nextInt(8)));
+                    default -> t.setCharAt(Math.min(at, t.length() - 1), alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+            }
+            String mutated = t.toString();
+            int round = i;
+            try {
+                Principal p = v.verify(mutated);
+                // base64url's last character may carry unused bits: a few distinct texts decode to the same bytes
+                assertEquals("alice", p.subject(), () -> "seed " + seed + " round " + round);
+            } catch (ApiException e) {
+                assertEquals(ApiError.UNAUTHORIZED, e.error(), () -> "seed " + seed + " round " + round + ": " + e.getMessage());
+                assertTrue(e.getMessage().startsWith("token: "), e::getMessage);
+            }
+        }
+    }
 }
