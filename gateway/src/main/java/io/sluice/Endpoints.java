@@ -87,7 +87,7 @@ public final class Endpoints {
         return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
                 new Route("/v1/events", HttpMethod.GET, (ctx, req, q, p) ->
-                        HttpResponses.json(ctx, req, HttpResponseStatus.OK, snapshots.snapshot(req, q))),
+                        HttpResponses.json(ctx, req, HttpResponseStatus.OK, snapshots.snapshot(ctx, req, q))),
                 new Route("/v1/publish", HttpMethod.POST, (ctx, req, q, p) -> publish.publish(ctx, req, q)),
                 new Route("/v1/broadcast", HttpMethod.POST, (ctx, req, q, p) -> publish.broadcast(ctx, req, q)),
                 new Route("/v1/users/{userId}/events", HttpMethod.POST, publish::toUser),

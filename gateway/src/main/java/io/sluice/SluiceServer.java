@@ -16,7 +16,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.admin.MetricsEndpoint;
 import io.sluice.admin.StatsEndpoint;
 import io.sluice.auth.AccessPolicy;
-import io.sluice.auth.OpenAccessPolicy;
+import io.sluice.auth.AccessPolicies;
 import io.sluice.backplane.Backplane;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.config.SluiceConfig;
@@ -80,6 +80,8 @@ public final class SluiceServer implements AutoCloseable {
 
     private SluiceServer(SluiceConfig config) throws InterruptedException {
         this.config = config;
+        // First: a bad key file must stop start-up (ConfigException) before any thread or socket exists.
+        this.access = AccessPolicies.fromConfig(config);
         Transports transport = Transports.select(config.transport());
         this.transportName = transport.name();
         int threads = config.resolvedEventLoopThreads();
@@ -93,7 +95,6 @@ public final class SluiceServer implements AutoCloseable {
         this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
                 config.heartbeatInterval().toNanos(), reported);
         this.backplane = new LocalBackplane(fanout);
-        this.access = OpenAccessPolicy.INSTANCE;
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
@@ -133,6 +134,8 @@ public final class SluiceServer implements AutoCloseable {
         if (access.isOpen()) {
             log.warn("!!! OPEN DEVELOPMENT MODE: no auth is configured; anyone can read and publish every topic."
                     + " Never expose this gateway to a network you do not control. !!!");
+        } else {
+            log.info("auth: {}", access);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.auth;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.sluice.http.ApiException;
 import io.sluice.http.QueryParams;
@@ -16,6 +17,18 @@ public interface AccessPolicy {
      * @throws ApiException {@code unauthorized} when credentials are present but invalid
      */
     Principal authenticate(HttpRequest request, QueryParams query);
+
+    /**
+     * {@link #authenticate(HttpRequest, QueryParams)}, then records the principal on {@code channel} as
+     * {@link Principal#CHANNEL_ATTRIBUTE} (cleared first, so a refused request never shows an earlier one's).
+     * Call on the channel's event loop.
+     */
+    default Principal authenticate(Channel channel, HttpRequest request, QueryParams query) {
+        channel.attr(Principal.CHANNEL_ATTRIBUTE).set(null);
+        Principal principal = authenticate(request, query);
+        channel.attr(Principal.CHANNEL_ATTRIBUTE).set(principal);
+        return principal;
+    }
 
     /** @throws ApiException {@code unauthorized} or {@code forbidden} when {@code principal} may not read it */
     void checkSubscribe(Principal principal, String topic);

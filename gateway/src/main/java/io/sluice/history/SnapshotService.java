@@ -1,6 +1,7 @@
 package io.sluice.history;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.Principal;
@@ -41,8 +42,8 @@ public final class SnapshotService {
     }
 
     /** @return the response body; throws {@link ApiException} for a bad or unauthorised request */
-    public byte[] snapshot(FullHttpRequest request, QueryParams query) {
-        Principal principal = access.authenticate(request, query);
+    public byte[] snapshot(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
+        Principal principal = access.authenticate(ctx.channel(), request, query);
         StreamQuery q = StreamQuery.parse(query, request.headers(), maxTopics, MAX_LIMIT);
         for (String topic : q.topics()) {
             access.checkSubscribe(principal, topic);

@@ -6,10 +6,17 @@ package io.sluice.http;
  */
 public final class ApiException extends RuntimeException {
     private final ApiError error;
+    private final transient HttpResponses.ResponseCustomizer customizer;
 
     public ApiException(ApiError error, String message) {
+        this(error, message, null);
+    }
+
+    /** @param customizer adds headers to the error response (e.g. {@code WWW-Authenticate}), or null */
+    public ApiException(ApiError error, String message, HttpResponses.ResponseCustomizer customizer) {
         super(message, null, false, false);
         this.error = error;
+        this.customizer = customizer;
     }
 
     public static ApiException invalid(String message) {
@@ -18,6 +25,11 @@ public final class ApiException extends RuntimeException {
 
     public ApiError error() {
         return error;
+    }
+
+    /** What adds this error's extra response headers, or null. */
+    public HttpResponses.ResponseCustomizer customizer() {
+        return customizer;
     }
 
     /**

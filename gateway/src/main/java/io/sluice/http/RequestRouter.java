@@ -72,7 +72,7 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             }
             route.handler().handle(ctx, request, query, route.pathParameter(query.path()));
         } catch (ApiException e) {
-            HttpResponses.error(ctx, request, e.error(), e.getMessage(), false, null);
+            HttpResponses.error(ctx, request, e.error(), e.getMessage(), false, e.customizer());
         } catch (RuntimeException e) {
             log.error("request {} {} failed", request.method(), redact(request.uri()), e);
             HttpResponses.error(ctx, request, ApiError.INTERNAL, "internal error; the request was not applied", true, null);

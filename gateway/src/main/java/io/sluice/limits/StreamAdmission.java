@@ -63,7 +63,7 @@ public final class StreamAdmission {
         int retryMillis = jitteredBackoffMillis();
         if (admission == Refusal.PER_KEY) {
             metrics.connectionRejected(GatewayMetrics.REJECTED_MAX_CONNECTIONS_PER_USER);
-            String who = principal.isAnonymous() ? "client address" : "user";
+            String who = principal.subject() == null ? "client address" : "user";
             HttpResponses.error(ctx, request, ApiError.TOO_MANY_CONNECTIONS, "too many streams: at most "
                     + limiter.maxPerKey() + " may be open at once per " + who
                     + " (maxConnectionsPerUser); close one before opening another", false, retryAfter(retryMillis));
@@ -80,7 +80,7 @@ public final class StreamAdmission {
      * (prefixed, so a user named like an address never shares its count).
      */
     String keyOf(Principal principal, ChannelHandlerContext ctx, HttpHeaders headers) {
-        if (!principal.isAnonymous()) {
+        if (principal.subject() != null) { // a token's user; anonymous callers and publish keys have no subject
             return "user:" + principal.subject();
         }
         return "addr:" + ClientAddress.resolve(ctx.channel().remoteAddress(), headers, trustedProxies);

@@ -67,7 +67,7 @@ public final class PublishService {
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String fixedTopic) {
         long started = System.nanoTime();
-        Principal principal = access.authenticate(request, query);
+        Principal principal = access.authenticate(ctx.channel(), request, query);
         List<EncodedEvent> events = parse(ctx, request, fixedTopic);
         try {
             for (EncodedEvent e : events) {

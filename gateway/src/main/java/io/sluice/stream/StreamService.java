@@ -96,7 +96,7 @@ public final class StreamService {
     }
 
     private void tryOpen(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
-        Principal principal = access.authenticate(request, query);
+        Principal principal = access.authenticate(ctx.channel(), request, query);
         StreamQuery streamQuery = StreamQuery.parse(query, request.headers(), config.maxTopicsPerConnection(),
                 StreamQuery.MAX_LIMIT);
         for (String topic : streamQuery.topics()) {
@@ -158,6 +158,9 @@ public final class StreamService {
         scheduleLifetimeEnd(streamCtx.channel());
         streamCtx.flush();
         subscriber.catchUp();
+        if (principal.expires()) {
+            CredentialExpiry.schedule(streamCtx, principal.expiresAtMillis(), config.reconnectMillis());
+        }
     }
 
     /**

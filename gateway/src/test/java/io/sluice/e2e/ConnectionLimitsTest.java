@@ -8,6 +8,7 @@ import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
 import io.sluice.testing.SseTestClient;
+import io.sluice.testing.TestTokens;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -140,6 +141,29 @@ class ConnectionLimitsTest {
         }
         assertEquals(2, metrics().connectionsRejected(GatewayMetrics.REJECTED_MAX_CONNECTIONS_PER_USER));
         assertEquals(0, metrics().connectionsRejected(GatewayMetrics.REJECTED_MAX_CONNECTIONS));
+    }
+
+    @Test
+    void authenticatedStreamsAreLimitedPerUserWhateverTheirAddress() {
+        gateway = GatewayFixture.start("--jwt-secret=" + TestTokens.SECRET, "--public-topics=t",
+                "--max-connections-per-user=2", "--reconnect-millis=1000");
+        Map<String, String> alice = Map.of("Authorization", "Bearer " + TestTokens.hs256(
+                TestTokens.claims("alice", List.of("t"), null, false)));
+        Map<String, String> bob = Map.of("Authorization", "Bearer " + TestTokens.hs256(
+                TestTokens.claims("bob", List.of("t"), null, false)));
+        openStream(gateway, "topic=t", alice, resources);
+        openStream(gateway, "topic=t", alice, resources);
+        assertEquals(2, limiter().open("user:alice"));
+
+        RawResponse refused = streamRequest(alice);
+        assertEquals(429, refused.status(), refused::body);
+        assertTrue(refused.body().contains("per user (maxConnectionsPerUser)"), refused::body);
+        // same address, other user: its own count; anonymous callers from this address: theirs
+        openStream(gateway, "topic=t", bob, resources);
+        openStream(gateway, "topic=t", Map.of(), resources);
+        assertEquals(1, limiter().open("user:bob"));
+        assertEquals(1, limiter().open("addr:127.0.0.1"));
+        assertEquals(1, metrics().connectionsRejected(GatewayMetrics.REJECTED_MAX_CONNECTIONS_PER_USER));
     }
 
     @Test

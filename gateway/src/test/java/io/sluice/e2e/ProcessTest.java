@@ -203,6 +203,21 @@ class ProcessTest {
         assertMentions(stderr, "--max-evnt-bytes");
     }
 
+    @Test
+    void unusableJwtPublicKeyFileExitsTwoNamingTheKeyAndTheFile() throws Exception {
+        Path notAKey = Files.writeString(dir.resolve("not-a-key.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n");
+        Path missing = dir.resolve("missing.pem");
+
+        Child bad = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST,
+                "--jwt-public-key-file=" + notAKey);
+        Child absent = start(Map.of("SLUICE_JWT_PUBLIC_KEY_FILE", missing.toString()), "--port=0", "--management-port=0",
+                "--bind-address=" + HOST);
+
+        assertMentions(bad.awaitExit(2), "configuration error", "jwtPublicKeyFile", notAKey.toString(), "CERTIFICATE",
+                "BEGIN PUBLIC KEY");
+        assertMentions(absent.awaitExit(2), "configuration error", "jwtPublicKeyFile", missing.toString(), "cannot read");
+    }
+
     private static void assertMentions(String stderr, String... parts) {
         for (String part : parts) {
             assertTrue(stderr.contains(part), () -> "stderr should mention '" + part + "': " + stderr);
