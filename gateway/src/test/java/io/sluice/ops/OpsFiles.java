@@ -29,25 +29,6 @@ final class OpsFiles {
         }
     }
 
-    /** The first executable named {@code name} in {@code candidates}, then on PATH; null if there is none. */
-    static Path findExecutable(String name, Path... candidates) {
-        for (Path candidate : candidates) {
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                Path candidate = Path.of(dir, name);
-                if (!dir.isEmpty() && Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        return null;
-    }
-
     /** Waits for {@code process} to exit within {@code seconds}; kills it forcibly if it does not. */
     static boolean awaitExit(Process process, long seconds) {
         try {

@@ -1,6 +1,6 @@
 package io.sluice.ops;
 
-import org.junit.jupiter.api.Assumptions;
+import io.sluice.testing.ExternalTool;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -28,8 +28,7 @@ class SystemdUnitTest {
 
     @Test
     void systemdAnalyzeVerifyAcceptsTheUnitWithoutWarnings() throws IOException {
-        Path analyze = OpsFiles.findExecutable("systemd-analyze", Path.of("/usr/bin/systemd-analyze"));
-        Assumptions.assumeTrue(analyze != null, "systemd-analyze is not installed (apt-get install systemd): not verified");
+        Path analyze = ExternalTool.require("systemd-analyze", "systemd");
         Path out = Files.createTempFile("sluice-systemd-verify", ".txt");
         try {
             Process process = new ProcessBuilder(analyze.toString(), "verify", UNIT.toString())
