@@ -1,7 +1,6 @@
 package io.sluice.ops;
 
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
