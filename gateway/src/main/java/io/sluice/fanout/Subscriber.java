@@ -31,6 +31,8 @@ public final class Subscriber {
 
     private final ChannelHandlerContext ctx;
     private final Channel channel;
+    /** See {@link #bytesWritten()}. Loop thread. */
+    private long bytesWritten;
     private final ChannelPromise voidPromise;
     private final LoopFanout loop;
     private final Topic[] topics;
@@ -146,6 +148,7 @@ public final class Subscriber {
             return false;
         }
         ctx.write(e.frame().retainedDuplicate(), voidPromise);
+        bytesWritten += e.frame().readableBytes();
         lastWriteNanos = nowNanos;
         if (!dirty) {
             dirty = true;
@@ -188,12 +191,22 @@ public final class Subscriber {
             return 0;
         }
         ctx.write(joined.retainedDuplicate(), voidPromise);
+        bytesWritten += joined.readableBytes();
         lastWriteNanos = nowNanos;
         if (!dirty) {
             dirty = true;
             loop.markDirty(this);
         }
         return count;
+    }
+
+    /**
+     * Event-stream bytes this subscriber has handed to its channel: events, runs, replay and heartbeats (the
+     * access log's stream bytes). A plain field add beside each write, on the object the write already touched.
+     * Loop thread.
+     */
+    public long bytesWritten() {
+        return bytesWritten;
     }
 
     /** Called by the loop once per drained batch for each subscriber written to. */
@@ -242,6 +255,7 @@ public final class Subscriber {
                 int i = 0;
                 for (; i < limit && channel.isWritable(); i++) {
                     ByteBuf frame = frames.set(order[i], null);
+                    bytesWritten += frame.readableBytes();
                     ctx.write(frame, voidPromise);
                     cursor = ids.get(order[i]);
                     written++;
@@ -265,7 +279,9 @@ public final class Subscriber {
             return;
         }
         lastWriteNanos = nowNanos;
-        ctx.writeAndFlush(SseFrames.heartbeat(), voidPromise);
+        ByteBuf heartbeat = SseFrames.heartbeat();
+        bytesWritten += heartbeat.readableBytes();
+        ctx.writeAndFlush(heartbeat, voidPromise);
     }
 
     /** Closes the stream as a slow consumer (counted once). */

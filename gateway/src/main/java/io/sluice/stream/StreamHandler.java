@@ -1,10 +1,12 @@
 package io.sluice.stream;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.fanout.Subscriber;
+import io.sluice.http.AccessLogHandler;
 import io.sluice.http.CloseReason;
 import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
@@ -61,13 +63,13 @@ final class StreamHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         CloseReason.mark(ctx.channel(), CloseReason.CLIENT_CLOSED);
-        leave();
+        leave(ctx.channel());
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        leave();
+        leave(ctx.channel());
     }
 
     @Override
@@ -82,8 +84,9 @@ final class StreamHandler extends ChannelDuplexHandler {
         ctx.close();
     }
 
-    private void leave() {
+    private void leave(Channel channel) {
         if (subscriber != null) {
+            channel.attr(AccessLogHandler.STREAM_BYTES).set(subscriber.bytesWritten());
             subscriber.unregister();
             subscriber = null;
             metrics.streamClosed();
