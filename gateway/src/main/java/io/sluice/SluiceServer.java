@@ -15,6 +15,8 @@ import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.backplane.LocalBackplane;
+import io.sluice.backplane.RedisBackplane;
+import io.sluice.config.RedisAddress;
 import io.sluice.config.SluiceConfig;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.SluiceServerInitializer;
@@ -56,9 +58,20 @@ public final class SluiceServer implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sluice-loop"),
                 transport.ioHandlerFactory());
         this.metrics = new CountingMetrics();
-        this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
-                config.heartbeatInterval().toNanos(), metrics);
-        this.backplane = new LocalBackplane(fanout);
+        RedisAddress redis = config.redisAddress();
+        if (redis == null) {
+            this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
+                    config.heartbeatInterval().toNanos(), metrics);
+            this.backplane = new LocalBackplane(fanout);
+        } else {
+            this.fanout = FanoutCore.forSharedLog(group, config.historySize(), config.fanoutQueueCapacity(),
+                    config.heartbeatInterval().toNanos(), metrics);
+            RedisBackplane clustered = new RedisBackplane(redis, config.redisStreamKey(), config.redisStreamMaxLen(),
+                    config.redisStreamMaxAge(), fanout, metrics);
+            // connects in the background; /readyz is 503 until the stream's retained window is read
+            clustered.start();
+            this.backplane = clustered;
+        }
         this.access = OpenAccessPolicy.INSTANCE;
         boolean started = false;
         Channel pub = null;
@@ -73,6 +86,7 @@ public final class SluiceServer implements AutoCloseable {
             if (!started) {
                 closeQuietly(pub);
                 closeQuietly(mgmt);
+                backplane.close();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
                 fanout.release();
             }
@@ -108,6 +122,11 @@ public final class SluiceServer implements AutoCloseable {
 
     public FanoutCore fanout() {
         return fanout;
+    }
+
+    /** Where publishes go; {@link Backplane#isUp()} is what a {@code sluice_backplane_up} gauge reads. */
+    public Backplane backplane() {
+        return backplane;
     }
 
     public CountingMetrics metrics() {
@@ -164,8 +183,9 @@ public final class SluiceServer implements AutoCloseable {
         // Loop termination would close them too, but Netty's epoll shutdown cancels the registration before
         // closing and such a channel never fires channelInactive or handlerRemoved.
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        // before the loops stop: a backplane's reader hands events to their queues
         backplane.close();
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         fanout.release();
         log.info("stopped");
     }
