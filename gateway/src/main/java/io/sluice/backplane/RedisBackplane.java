@@ -4,6 +4,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -70,8 +71,16 @@ public final class RedisBackplane implements Backplane {
 
     /** Time to open a TCP (and TLS) connection to Redis before the attempt counts as failed. */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    /** A command Redis has not answered in this long fails (a publish gets 503) and the connections are replaced. */
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * A publish Redis has not acknowledged in this long fails (503). Redis answers in well under a millisecond
+     * when healthy; this is the "something is wrong" bound, with room for a loaded machine.
+     */
+    static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Slack on top of a blocking read's {@link StreamReader#BLOCK_MILLIS} before the read counts as failed and the
+     * connections are replaced: the reader is what notices a silently dead Redis (no FIN, no RST).
+     */
+    static final Duration READ_TIMEOUT_SLACK = Duration.ofSeconds(10);
     /** First reconnect step; doubled per failed attempt. */
     static final long RECONNECT_BASE_MILLIS = 100;
     /** Longest reconnect step: a node notices a recovered Redis within this (plus the connect time). */
@@ -95,6 +104,8 @@ public final class RedisBackplane implements Backplane {
     /** Whether publishes are accepted: connected and the reader caught up. Written on the executor only. */
     private volatile boolean up;
     private volatile boolean closed;
+    /** When the publish connection last delivered a reply ({@link System#nanoTime()}). */
+    private volatile long lastPublishReplyNanos = System.nanoTime();
     /** Connection attempts not yet complete. */
     private final Set<CompletableFuture<?>> connecting = ConcurrentHashMap.newKeySet();
     /**
@@ -192,12 +203,15 @@ public final class RedisBackplane implements Backplane {
             if (cause instanceof RedisCommandExecutionException) {
                 // Redis answered with an error (out of memory, a wrong key type): the connection is fine
                 log.warn("Redis refused a publish: {}", cause.getMessage());
-            } else {
+            } else if (!(cause instanceof RedisCommandTimeoutException)
+                    || System.nanoTime() - lastPublishReplyNanos > PUBLISH_TIMEOUT.toNanos()) {
+                // the connection is gone, or silent for a whole timeout (not merely slow under load)
                 onExecutor(() -> fail(l, cause.toString()));
             }
             throw new BackplaneUnavailableException("Redis did not accept the publish ("
                     + cause.getClass().getSimpleName() + "); retry shortly");
         }
+        lastPublishReplyNanos = System.nanoTime();
         if (reply == null || reply.size() != topics.length) {
             throw new IllegalStateException("publish script answered " + reply + " for " + topics.length + " events");
         }
@@ -252,8 +266,9 @@ public final class RedisBackplane implements Backplane {
             }
             return;
         }
-        l.publisher().setTimeout(COMMAND_TIMEOUT);
-        l.reader().setTimeout(COMMAND_TIMEOUT.plus(Duration.ofMillis(StreamReader.BLOCK_MILLIS)));
+        l.publisher().setTimeout(PUBLISH_TIMEOUT);
+        l.reader().setTimeout(READ_TIMEOUT_SLACK.plus(Duration.ofMillis(StreamReader.BLOCK_MILLIS)));
+        lastPublishReplyNanos = System.nanoTime();
         link = l;
         if (!l.isOpen()) {
             fail(l, "connection closed while connecting");
