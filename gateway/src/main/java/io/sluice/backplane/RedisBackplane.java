@@ -114,6 +114,8 @@ public final class RedisBackplane implements Backplane {
      * on that.
      */
     private final Set<StatefulRedisConnection<?, ?>> opened = ConcurrentHashMap.newKeySet();
+    /** Closes not yet complete. */
+    private final Set<CompletableFuture<?>> closing = ConcurrentHashMap.newKeySet();
 
     /** One generation of connections: replaced as a whole when either fails. */
     record Link(StatefulRedisConnection<String, byte[]> publisher, StatefulRedisConnection<String, byte[]> reader,
@@ -341,8 +343,13 @@ public final class RedisBackplane implements Backplane {
         return b.build();
     }
 
+    /** Closes a connection once (Lettuce warns on a second close); {@link #close()} waits for it. */
     private void closeConnection(StatefulRedisConnection<?, ?> connection) {
-        connection.closeAsync().whenComplete((v, e) -> opened.remove(connection));
+        if (opened.remove(connection)) {
+            CompletableFuture<Void> closing = connection.closeAsync();
+            this.closing.add(closing);
+            closing.whenComplete((v, e) -> this.closing.remove(closing));
+        }
     }
 
     /** Remembers a connection attempt, and the connection it opens until that is closed. */
@@ -403,7 +410,8 @@ public final class RedisBackplane implements Backplane {
         // attempts in flight end within the connect timeout; then close every connection and wait for it
         long deadline = System.nanoTime() + CONNECT_TIMEOUT.plusSeconds(1).toNanos();
         awaitAll(List.copyOf(connecting), deadline);
-        awaitAll(opened.stream().map(StatefulRedisConnection::closeAsync).toList(), deadline);
+        List.copyOf(opened).forEach(this::closeConnection);
+        awaitAll(List.copyOf(closing), deadline);
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
     }
