@@ -178,7 +178,7 @@ public record LoadOptions(
         if (url.isEmpty()) {
             return new InetSocketAddress(host, port);
         }
-        URI uri = parseUrl(url);
+        URI uri = parseUrl("publish-url", url);
         return new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
     }
 
@@ -282,7 +282,7 @@ public record LoadOptions(
             path = path.substring(0, path.length() - 1);
         }
         if (!v.get("publish-url").isEmpty()) {
-            parseUrl(v.get("publish-url"));
+            parseUrl("publish-url", v.get("publish-url"));
         }
         int streams = intIn(v, "streams", 0, 10_000_000);
         List<InetAddress> sources = parseSources(v.get("source-addresses"));
@@ -352,17 +352,21 @@ public record LoadOptions(
     }
 
     private static URI parseUrl(String text) {
+        return parseUrl("url", text);
+    }
+
+    private static URI parseUrl(String option, String text) {
         try {
             URI uri = new URI(text);
             if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("--url: '" + text + "' is not an http://host[:port][/prefix] URL");
+                throw new IllegalArgumentException("--" + option + ": '" + text + "' is not an http://host[:port][/prefix] URL");
             }
             if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                throw new IllegalArgumentException("--url: '" + text + "' must not have a query or fragment");
+                throw new IllegalArgumentException("--" + option + ": '" + text + "' must not have a query or fragment");
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("--url: '" + text + "' is not a URL: " + e.getMessage());
+            throw new IllegalArgumentException("--" + option + ": '" + text + "' is not a URL: " + e.getMessage());
         }
     }
 
