@@ -39,8 +39,9 @@ final class StreamReader {
     static final int BATCH = 1000;
     /** How long one read waits in Redis for new entries before it is repeated. */
     static final long BLOCK_MILLIS = 2_000;
-    /** Pause before offering a batch again to a full fan-out queue. */
-    private static final long QUEUE_FULL_RETRY_MILLIS = 2;
+    /** First pause before offering a batch again to a full fan-out queue; doubled per retry up to the maximum. */
+    private static final long QUEUE_FULL_RETRY_MIN_MICROS = 500;
+    private static final long QUEUE_FULL_RETRY_MAX_MICROS = 50_000;
 
     private final RedisBackplane owner;
     private final FanoutCore fanout;
@@ -60,6 +61,8 @@ final class StreamReader {
     private RedisBackplane.Link inFlight;
     /** A batch read but not yet committed (a fan-out queue was full), or null. */
     private Batch pending;
+    /** The next pause before retrying {@link #pending}. */
+    private long retryMicros = QUEUE_FULL_RETRY_MIN_MICROS;
 
     StreamReader(RedisBackplane owner, FanoutCore fanout, String streamKey, EventExecutor executor) {
         this.owner = owner;
@@ -113,11 +116,13 @@ final class StreamReader {
         Batch b = pending;
         if (!b.events.isEmpty()) {
             if (fanout.commitAssigned(b.events, b.ids, b.timeMillis, b.acceptedNanos) < 0) {
-                executor.schedule(() -> commitPending(l, read), QUEUE_FULL_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                executor.schedule(() -> commitPending(l, read), retryMicros, TimeUnit.MICROSECONDS);
+                retryMicros = Math.min(QUEUE_FULL_RETRY_MAX_MICROS, retryMicros * 2);
                 return;
             }
         }
         pending = null;
+        retryMicros = QUEUE_FULL_RETRY_MIN_MICROS;
         if (b.position != null) {
             position = b.position;
             lastCount = b.lastCount;
