@@ -1,5 +1,6 @@
 package io.sluice.e2e;
 
+import io.sluice.testing.FreePort;
 import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
@@ -141,6 +142,18 @@ class ClusterTest {
                     Map.of("Last-Event-ID", Long.toString(first)))) {
                 assertEquals("connected", resumed.awaitEvent(WAIT).type());
                 assertEquals("reset", resumed.awaitEvent(WAIT).type(), "an id from before the gap cannot be resumed");
+            }
+        }
+    }
+
+    @Test
+    void nodeStartsWithoutRedisButIsNotReadyAndRefusesPublishes() {
+        try (GatewayFixture a = GatewayFixture.start("--backplane=redis://127.0.0.1:" + FreePort.find())) {
+            assertEquals(503, HttpTestClient.get(GatewayFixture.HOST, a.port(), "/readyz").status());
+            PublishTestSupport.assertError(a.publishJson("{\"topic\":\"t\",\"data\":1}"), 503, "unavailable",
+                    "publish not accepted:");
+            try (SseTestClient stream = openStream(a, "/v1/events/stream?topic=t")) {
+                assertEquals(null, stream.closeReason(), "streams are served from local history meanwhile");
             }
         }
     }
