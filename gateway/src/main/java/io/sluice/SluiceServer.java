@@ -19,6 +19,8 @@ import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.AccessPolicies;
 import io.sluice.backplane.Backplane;
 import io.sluice.backplane.LocalBackplane;
+import io.sluice.backplane.RedisBackplane;
+import io.sluice.config.RedisAddress;
 import io.sluice.config.SluiceConfig;
 import io.sluice.dashboard.DashboardFeed;
 import io.sluice.dashboard.LatencyPercentiles;
@@ -92,9 +94,20 @@ public final class SluiceServer implements AutoCloseable {
         this.metrics = new CountingMetrics();
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MicrometerMetrics reported = new MicrometerMetrics(registry, metrics);
-        this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
-                config.heartbeatInterval().toNanos(), reported);
-        this.backplane = new LocalBackplane(fanout);
+        RedisAddress redis = config.redisAddress();
+        if (redis == null) {
+            this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
+                    config.heartbeatInterval().toNanos(), reported);
+            this.backplane = new LocalBackplane(fanout);
+        } else {
+            this.fanout = FanoutCore.forSharedLog(group, config.historySize(), config.fanoutQueueCapacity(),
+                    config.heartbeatInterval().toNanos(), reported);
+            RedisBackplane clustered = new RedisBackplane(redis, config.redisStreamKey(), config.redisStreamMaxLen(),
+                    config.redisStreamMaxAge(), fanout, reported);
+            // connects in the background; /readyz is 503 until the stream's retained window is read
+            clustered.start();
+            this.backplane = clustered;
+        }
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
@@ -119,6 +132,7 @@ public final class SluiceServer implements AutoCloseable {
                 closeQuietly(mgmt);
                 dashboard.close();
                 managementGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                backplane.close();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
                 nodeMeters.close();
                 registry.close();
@@ -158,6 +172,11 @@ public final class SluiceServer implements AutoCloseable {
 
     public FanoutCore fanout() {
         return fanout;
+    }
+
+    /** Where publishes go; {@link Backplane#isUp()} is what a {@code sluice_backplane_up} gauge reads. */
+    public Backplane backplane() {
+        return backplane;
     }
 
     public CountingMetrics metrics() {
@@ -275,11 +294,12 @@ public final class SluiceServer implements AutoCloseable {
         // closing and such a channel never fires channelInactive or handlerRemoved.
         connections.forEach(c -> CloseReason.mark(c, CloseReason.SERVER_STOPPING));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // before the loops stop: a backplane's reader hands events to their queues
+        backplane.close();
         managementGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         nodeMeters.close();
         registry.close();
-        backplane.close();
         fanout.release();
         log.info("stopped");
     }

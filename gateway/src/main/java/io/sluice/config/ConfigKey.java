@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -90,10 +91,23 @@ public final class ConfigKey<T> {
     public static final ConfigKey<SluiceConfig.Transport> TRANSPORT = key("transport",
             ValueType.enumeration(SluiceConfig.Transport.class), SluiceConfig.DEFAULT_TRANSPORT,
             "Socket transport: auto (native epoll where available, else nio), epoll or nio.");
-    public static final ConfigKey<String> BACKPLANE = key("backplane",
-            ValueType.constant("local", "\"local\" (redis://host:port arrives with cluster mode)"),
-            SluiceConfig.DEFAULT_BACKPLANE,
-            "How nodes share events; local means a single node.");
+    public static final ConfigKey<String> BACKPLANE = new ConfigKey<>("backplane",
+            ValueType.backplane(), SluiceConfig.DEFAULT_BACKPLANE, null, null,
+            "How nodes share events: local means a single node; a Redis URL puts every node on one Redis stream"
+                    + " (cluster mode, docs/scaling.md). The password is never logged.", false, RedisAddress::redact);
+    public static final ConfigKey<String> REDIS_STREAM_KEY = key("redisStreamKey",
+            ValueType.text(ConfigKey::isRedisKey, "1 to 200 printable ASCII characters without spaces"),
+            SluiceConfig.DEFAULT_REDIS_STREAM_KEY,
+            "Cluster mode: the Redis stream every node appends to and reads (its event counter is this key plus"
+                    + " :count). Deployments sharing one Redis need different keys.");
+    public static final ConfigKey<Integer> REDIS_STREAM_MAX_LEN = key("redisStreamMaxLen",
+            ValueType.integer(0, Integer.MAX_VALUE), SluiceConfig.DEFAULT_REDIS_STREAM_MAX_LEN,
+            "Cluster mode: events kept in the Redis stream (trimmed approximately, at least this many stay);"
+                    + " bounds how far a node may fall behind and what a starting node loads. 0 means no count limit.");
+    public static final ConfigKey<Duration> REDIS_STREAM_MAX_AGE = key("redisStreamMaxAge",
+            ValueType.duration(Duration.ZERO, Duration.ofDays(30)), SluiceConfig.DEFAULT_REDIS_STREAM_MAX_AGE,
+            "Cluster mode: events older than this are trimmed from the Redis stream (approximately, on publish);"
+                    + " 0 means no age limit.");
     public static final ConfigKey<Boolean> DEV_CLOCK = key("devClock",
             ValueType.bool(), SluiceConfig.DEFAULT_DEV_CLOCK,
             "In open development mode (no auth configured), publish a tick to topic demo/clock every second.");
@@ -170,9 +184,16 @@ public final class ConfigKey<T> {
     private final String description;
     /** Whether values are credentials: error messages then never quote them. */
     private final boolean secret;
+    /** Applied to a value's text before a message quotes it: hides the credentials a value may contain. */
+    private final UnaryOperator<String> redaction;
 
     private ConfigKey(String name, ValueType<T> type, T defaultValue, ConfigKey<T> floor, BiPredicate<T, T> atLeast,
             String description, boolean secret) {
+        this(name, type, defaultValue, floor, atLeast, description, secret, UnaryOperator.identity());
+    }
+
+    private ConfigKey(String name, ValueType<T> type, T defaultValue, ConfigKey<T> floor, BiPredicate<T, T> atLeast,
+            String description, boolean secret, UnaryOperator<String> redaction) {
         this.name = name;
         this.envVar = "SLUICE_" + separated(name, '_').toUpperCase(Locale.ROOT);
         this.flag = "--" + separated(name, '-');
@@ -182,6 +203,7 @@ public final class ConfigKey<T> {
         this.atLeast = atLeast;
         this.description = description;
         this.secret = secret;
+        this.redaction = redaction;
         ALL.add(this);
     }
 
@@ -306,7 +328,7 @@ public final class ConfigKey<T> {
 
     /** {@code text} in quotes, or only its length for a {@linkplain #secretKey secret} key. */
     String quote(String text) {
-        return secret ? "(" + text.length() + " characters, not shown)" : "'" + text + "'";
+        return secret ? "(" + text.length() + " characters, not shown)" : "'" + redaction.apply(text) + "'";
     }
 
     @Override
@@ -316,6 +338,10 @@ public final class ConfigKey<T> {
 
     private static boolean isApiKey(String key) {
         return key.length() >= 16 && key.length() <= 512 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',');
+    }
+
+    private static boolean isRedisKey(String key) {
+        return key.length() <= 200 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
     }
 
     private static boolean isTopicPattern(String pattern) {

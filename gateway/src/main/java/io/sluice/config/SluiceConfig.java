@@ -29,6 +29,9 @@ public record SluiceConfig(
         int eventLoopThreads,
         Transport transport,
         String backplane,
+        String redisStreamKey,
+        int redisStreamMaxLen,
+        Duration redisStreamMaxAge,
         boolean devClock,
         String jwtSecret,
         String jwtPublicKeyFile,
@@ -79,8 +82,17 @@ public record SluiceConfig(
     public static final int DEFAULT_EVENT_LOOP_THREADS = 0;
     /** Native epoll where it loads, NIO elsewhere, so one jar runs on Linux servers and on laptops. */
     public static final Transport DEFAULT_TRANSPORT = Transport.AUTO;
-    /** A single node; the only backplane until cluster mode arrives. */
+    /** A single node: nothing to set up; cluster mode is an explicit choice of a Redis URL. */
     public static final String DEFAULT_BACKPLANE = "local";
+    /** Redis key; namespaced so the stream does not collide with an application's keys in a shared Redis. */
+    public static final String DEFAULT_REDIS_STREAM_KEY = "sluice:events";
+    /**
+     * Events; 100 historySize-deep topics' worth. About 100 bytes of Redis memory per small event besides its data,
+     * and what a starting node reads and encodes before it is ready (well under a second).
+     */
+    public static final int DEFAULT_REDIS_STREAM_MAX_LEN = 100_000;
+    /** Time; a Last-Event-ID older than an hour is better served by a fresh snapshot than by a replay. */
+    public static final Duration DEFAULT_REDIS_STREAM_MAX_AGE = Duration.ofHours(1);
     /** On; gives a fresh open-mode install a live topic to watch. It never runs once auth is configured. */
     public static final boolean DEFAULT_DEV_CLOCK = true;
 
@@ -128,6 +140,9 @@ public record SluiceConfig(
                 .set(ConfigKey.EVENT_LOOP_THREADS, eventLoopThreads, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.TRANSPORT, transport, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.BACKPLANE, backplane, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.REDIS_STREAM_KEY, redisStreamKey, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.REDIS_STREAM_MAX_LEN, redisStreamMaxLen, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.REDIS_STREAM_MAX_AGE, redisStreamMaxAge, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.DEV_CLOCK, devClock, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.JWT_SECRET, jwtSecret, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.JWT_PUBLIC_KEY_FILE, jwtPublicKeyFile, CONSTRUCTOR_SOURCE)
@@ -167,6 +182,11 @@ public record SluiceConfig(
         return eventLoopThreads == 0 ? Runtime.getRuntime().availableProcessors() : eventLoopThreads;
     }
 
+    /** The Redis backplane's address, or null when the backplane is {@code local}. */
+    public RedisAddress redisAddress() {
+        return RedisAddress.isRedisUrl(backplane) ? RedisAddress.parse(backplane) : null;
+    }
+
     /**
      * Whether any authentication is configured (a JWT key or a publish key). Without any, the gateway runs open:
      * development mode, announced at start-up (CONTRACT section 5).
@@ -175,14 +195,17 @@ public record SluiceConfig(
         return !jwtSecret.isEmpty() || !jwtPublicKeyFile.isEmpty() || !publishKeys.isEmpty();
     }
 
-    /** Every key and value, with {@link ConfigKey#JWT_SECRET} and {@link ConfigKey#PUBLISH_KEYS} redacted. */
+    /**
+     * Every key and value, with {@link ConfigKey#JWT_SECRET}, {@link ConfigKey#PUBLISH_KEYS} and the backplane's
+     * password redacted.
+     */
     @Override
     public String toString() {
         return "SluiceConfig[port=" + port + ", managementPort=" + managementPort + ", bindAddress=" + bindAddress
                 + ", jwtSecret=" + (jwtSecret.isEmpty() ? "" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
                 + ", publishKeys=(" + publishKeys.size() + " keys), publicTopics=" + publicTopics
                 + ", allowedOrigins=" + allowedOrigins + ", maxConnections=" + maxConnections
-                + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", backplane=" + backplane + ", ...]";
+                + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", backplane=" + RedisAddress.redact(backplane) + ", ...]";
     }
 
     /** Access-log format. */

@@ -106,9 +106,53 @@ abstract class ValueType<T> {
         return new Choice<>(names, "one of " + String.join(", ", names.keySet()));
     }
 
-    /** Exactly {@code name} (ignoring case, read as {@code name}); {@code describe} replaces the default description. */
-    static ValueType<String> constant(String name, String describe) {
-        return new Choice<>(Map.of(name, name), describe);
+    /**
+     * The backplane: {@code local} (ignoring case, read as {@code local}) or a Redis URL as {@link RedisAddress}
+     * parses it. Rejection details never quote the URL's password.
+     */
+    static ValueType<String> backplane() {
+        return new ValueType<>() {
+            @Override
+            String parse(String text) throws Rejected {
+                if (text.equalsIgnoreCase(SluiceConfig.DEFAULT_BACKPLANE)) {
+                    return SluiceConfig.DEFAULT_BACKPLANE;
+                }
+                if (RedisAddress.isRedisUrl(text)) {
+                    try {
+                        RedisAddress.parse(text);
+                    } catch (IllegalArgumentException e) {
+                        throw new Rejected(e.getMessage());
+                    }
+                }
+                return text;
+            }
+
+            @Override
+            boolean accepts(String value) {
+                if (SluiceConfig.DEFAULT_BACKPLANE.equals(value)) {
+                    return true;
+                }
+                if (!RedisAddress.isRedisUrl(value)) {
+                    return false;
+                }
+                try {
+                    RedisAddress.parse(value);
+                    return true;
+                } catch (IllegalArgumentException e) {
+                    return false;
+                }
+            }
+
+            @Override
+            String describe() {
+                return RedisAddress.GRAMMAR;
+            }
+
+            @Override
+            String format(String value) {
+                return String.valueOf(value);
+            }
+        };
     }
 
     /** A host name or an IP address literal; checked only for being non-empty and free of whitespace and controls. */

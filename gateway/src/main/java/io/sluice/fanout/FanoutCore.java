@@ -13,35 +13,59 @@ import java.util.List;
 /**
  * The node's fan-out: topics with their history, and one {@link LoopFanout} per event loop.
  *
- * <p>Commit is the single point where events become visible: under the commit lock it assigns strictly
- * increasing ids, stamps them into the frames, appends to history, and offers each event to every loop's
- * queue. The lock is what keeps ids, history order and queue order the same; it covers only that
- * constant-time work per event (the parse and encode happened before, on the publisher's thread) and never
- * I/O. Fan-out itself (the drain on each loop) takes no lock.
+ * <p>Commit is the single point where events become visible: under the commit lock it gives each event its
+ * id, stamps it into the frame, appends to history, and offers the event to every loop's queue. The lock is
+ * what keeps ids, history order and queue order the same; it covers only that constant-time work per event
+ * (the parse and encode happened before, on the publisher's or the backplane reader's thread) and never I/O.
+ * Fan-out itself (the drain on each loop) takes no lock.
  *
- * <p>Ids: positive longs, the first being the start time in milliseconds shifted left by 20 bits, then +1
- * per event. Restarts therefore continue above every id of an earlier run, and ids read as a timestamp
- * keep the same order as cluster ids (Redis stream ids {@code ms-seq}, packed the same way).
+ * <p>Two ways in, one path: {@link #commit} numbers events from this node's counter (a single node, the
+ * local backplane); {@link #commitAssigned} takes ids already assigned by a shared log (cluster mode: the
+ * Redis stream id, packed as below). A core is built for one of them and never mixes the two.
+ *
+ * <p>Ids: positive longs. Local: the first is the start time in milliseconds shifted left by
+ * {@link #ID_SEQUENCE_BITS}, then +1 per event, so restarts continue above every id of an earlier run.
+ * Shared log: {@code ms << 20 | seq} of the Redis stream id {@code ms-seq}, so ids read as a timestamp keep
+ * the same order in both modes.
  */
 public final class FanoutCore {
+    /** Low bits of an id that hold the sequence within one millisecond. */
+    public static final int ID_SEQUENCE_BITS = 20;
+    /**
+     * How far ahead of this node's clock a client's Last-Event-ID may be, in cluster mode, and still count as
+     * issued: the client saw it on a node whose reader is ahead of this one's by a moment.
+     */
+    static final long FUTURE_ID_TOLERANCE_MILLIS = 60_000;
+
     private final LoopFanout[] loops;
     private final TopicRegistry topics;
     private final GatewayMetrics metrics;
     private final Object commitLock = new Object();
     /** Where commit composes each id line; guarded by the commit lock. */
     private final byte[] idScratch = new byte[SseEncoder.ID_HEADROOM];
-    private final long firstId;
-    /** Newest assigned id, firstId - 1 before the first commit. Written under the commit lock. */
+    /** Whether ids come from a shared log ({@link #commitAssigned}) rather than this node's counter. */
+    private final boolean sharedLog;
+    /**
+     * The oldest id this node vouches for: it has (or had, in history) every event from here on. Local: the
+     * first id of this process. Shared log: the first event read from the log, moved up past a gap.
+     */
+    private volatile long knownFrom;
+    /** Newest committed id; below {@link #knownFrom} before the first commit. Written under the commit lock. */
     private volatile long lastId;
 
     public FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
                       GatewayMetrics metrics) {
-        this(group, historySize, queueCapacity, heartbeatNanos, metrics, System.currentTimeMillis() << 20,
+        this(group, historySize, queueCapacity, heartbeatNanos, metrics, System.currentTimeMillis() << ID_SEQUENCE_BITS,
                 LoopFanout.MAX_WRITES_PER_DRAIN);
     }
 
     FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
                GatewayMetrics metrics, long firstId, int maxWritesPerDrain) {
+        this(group, historySize, queueCapacity, heartbeatNanos, metrics, firstId, maxWritesPerDrain, false);
+    }
+
+    private FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
+                       GatewayMetrics metrics, long firstId, int maxWritesPerDrain, boolean sharedLog) {
         List<LoopFanout> list = new ArrayList<>();
         for (EventExecutor executor : group) {
             list.add(new LoopFanout(list.size(), (EventLoop) executor, queueCapacity, metrics, heartbeatNanos,
@@ -50,30 +74,50 @@ public final class FanoutCore {
         this.loops = list.toArray(new LoopFanout[0]);
         this.topics = new TopicRegistry(historySize, loops.length);
         this.metrics = metrics;
-        this.firstId = firstId;
-        this.lastId = firstId - 1;
+        this.sharedLog = sharedLog;
+        // shared log: nothing is known until the reader commits its first event
+        this.knownFrom = sharedLog ? Long.MAX_VALUE : firstId;
+        this.lastId = sharedLog ? 0 : firstId - 1;
         for (LoopFanout loop : loops) {
             loop.startHeartbeats();
         }
+    }
+
+    /** A core whose ids are assigned by a shared log and committed with {@link #commitAssigned} only. */
+    public static FanoutCore forSharedLog(EventExecutorGroup group, int historySize, int queueCapacity,
+                                          long heartbeatNanos, GatewayMetrics metrics) {
+        return new FanoutCore(group, historySize, queueCapacity, heartbeatNanos, metrics, 1,
+                LoopFanout.MAX_WRITES_PER_DRAIN, true);
     }
 
     public TopicRegistry topics() {
         return topics;
     }
 
-    /** The newest id assigned in this deployment, or -1 if none yet. */
+    /** The newest id committed on this node, or -1 if none yet. */
     public long lastAssignedId() {
         long id = lastId;
-        return id < firstId ? -1 : id;
-    }
-
-    /** Whether {@code id} could have been issued by this process (not from before a restart nor the future). */
-    public boolean isKnownId(long id) {
-        return id >= firstId && id <= lastId;
+        return id < knownFrom ? -1 : id;
     }
 
     /**
-     * Commits a validated batch, all or nothing.
+     * Whether a client's Last-Event-ID {@code id} can be resumed here: issued no earlier than this node can
+     * vouch for (not from before a restart, a gap, or the retained log), and not from the future. In cluster
+     * mode an id a little ahead of this node's newest is accepted: another node delivered it first, and the
+     * stream will skip live events up to it.
+     */
+    public boolean isKnownId(long id) {
+        if (id < knownFrom) {
+            return false;
+        }
+        if (id <= lastId) {
+            return true;
+        }
+        return sharedLog && (id >>> ID_SEQUENCE_BITS) <= System.currentTimeMillis() + FUTURE_ID_TOLERANCE_MILLIS;
+    }
+
+    /**
+     * Commits a validated batch, all or nothing, numbering it from this node's counter (local backplane).
      *
      * <p>Any thread. Takes over the frame reference of every event on success; on refusal ({@code null})
      * the caller still owns them.
@@ -82,44 +126,131 @@ public final class FanoutCore {
      */
     public CommitResult commit(List<EncodedEvent> batch) {
         int n = batch.size();
-        Topic[] resolved = new Topic[n];
-        for (int i = 0; i < n; i++) {
-            resolved[i] = topics.get(batch.get(i).topic());
-        }
+        Topic[] resolved = resolve(batch);
         long[] ids = new long[n];
         int sent = 0;
         long nowMillis = System.currentTimeMillis();
         long nowNanos = System.nanoTime();
         synchronized (commitLock) {
-            for (LoopFanout loop : loops) {
-                if (loop.freeSlots() < n) {
-                    metrics.publishRefusedQueueFull();
-                    return null;
-                }
+            if (!hasRoom(n)) {
+                metrics.publishRefusedQueueFull();
+                return null;
             }
             long id = lastId;
             for (int i = 0; i < n; i++) {
-                EncodedEvent pending = batch.get(i);
                 id++;
-                SseEncoder.stampId(pending.frame(), id, idScratch);
-                Event event = new Event(id, resolved[i], pending.type(), pending.frame(), pending.dataJson(),
-                        nowMillis, nowNanos);
-                // the pending reference becomes history's; one more per loop queue
-                pending.frame().retain(loops.length);
-                resolved[i].history().append(event);
-                for (LoopFanout loop : loops) {
-                    loop.offer(event);
-                }
+                sent += publishLocked(batch.get(i), resolved[i], id, nowMillis, nowNanos);
                 ids[i] = id;
-                sent += resolved[i].streamCount();
             }
             lastId = id;
         }
+        wakeAll();
+        metrics.eventsPublished(n);
+        return new CommitResult(ids, sent);
+    }
+
+    /**
+     * Commits a batch whose ids a shared log assigned (cluster mode), all or nothing. Events whose id is not
+     * above the newest committed one are dropped as already seen (their frames released): the log delivers
+     * in order, so that is a repeat, never a new event.
+     *
+     * <p>Any thread; in practice the backplane's one reader. Takes over every frame reference when it returns
+     * a count; on refusal (-1) the caller still owns them all.
+     *
+     * @param ids strictly increasing, positive
+     * @param timeMillis when the log accepted each event (the snapshot's {@code time})
+     * @param acceptedNanos each event's acceptance on this node's {@link System#nanoTime()} scale, for latency
+     * @return events committed, or -1 if a fan-out queue has no room for the whole batch
+     */
+    public int commitAssigned(List<EncodedEvent> batch, long[] ids, long[] timeMillis, long[] acceptedNanos) {
+        if (!sharedLog) {
+            throw new IllegalStateException("this fan-out numbers its own events; use commit()");
+        }
+        int n = batch.size();
+        Topic[] resolved = resolve(batch);
+        int committed = 0;
+        synchronized (commitLock) {
+            if (!hasRoom(n)) {
+                return -1;
+            }
+            long last = lastId;
+            for (int i = 0; i < n; i++) {
+                EncodedEvent pending = batch.get(i);
+                if (ids[i] <= last) {
+                    pending.release();
+                    continue;
+                }
+                if (knownFrom == Long.MAX_VALUE) {
+                    knownFrom = ids[i];
+                }
+                publishLocked(pending, resolved[i], ids[i], timeMillis[i], acceptedNanos[i]);
+                last = ids[i];
+                committed++;
+            }
+            lastId = last;
+        }
+        wakeAll();
+        return committed;
+    }
+
+    /**
+     * Cluster mode: this node missed events before {@code firstIdAfterGap} (the shared log dropped them
+     * before its reader got there). Last-Event-IDs from before the gap are no longer resumable here (the
+     * stream is told {@code reset}), and every open stream is closed so its client resumes and learns the
+     * same. Any thread.
+     */
+    public void forgetBefore(long firstIdAfterGap) {
+        synchronized (commitLock) {
+            if (firstIdAfterGap > knownFrom || knownFrom == Long.MAX_VALUE) {
+                knownFrom = firstIdAfterGap;
+            }
+        }
+        for (LoopFanout loop : loops) {
+            loop.eventLoop().execute(loop::disconnectAll);
+        }
+    }
+
+    private Topic[] resolve(List<EncodedEvent> batch) {
+        int n = batch.size();
+        Topic[] resolved = new Topic[n];
+        for (int i = 0; i < n; i++) {
+            resolved[i] = topics.get(batch.get(i).topic());
+        }
+        return resolved;
+    }
+
+    /** Commit lock held. Whether every loop's queue has room for {@code n} more events. */
+    private boolean hasRoom(int n) {
+        for (LoopFanout loop : loops) {
+            if (loop.freeSlots() < n) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Commit lock held. Stamps {@code id}, appends to history and offers to every loop; takes over the pending
+     * frame reference (it becomes history's, plus one per loop queue).
+     *
+     * @return streams on this node subscribed to the topic right now
+     */
+    private int publishLocked(EncodedEvent pending, Topic topic, long id, long timeMillis, long acceptedNanos) {
+        SseEncoder.stampId(pending.frame(), id, idScratch);
+        Event event = new Event(id, topic, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
+                acceptedNanos);
+        pending.frame().retain(loops.length);
+        topic.history().append(event);
+        for (LoopFanout loop : loops) {
+            loop.offer(event);
+        }
+        return topic.streamCount();
+    }
+
+    private void wakeAll() {
         for (LoopFanout loop : loops) {
             loop.wake();
         }
-        metrics.eventsPublished(n);
-        return new CommitResult(ids, sent);
     }
 
     /** The fan-out of the loop that runs {@code ctx}'s channel. */

@@ -261,6 +261,13 @@ public final class LoopFanout implements Runnable {
         streams.remove(m);
     }
 
+    /** Closes every stream this loop serves (cluster mode, after a gap). Loop thread only. */
+    void disconnectAll() {
+        for (int i = streams.size() - 1; i >= 0; i--) {
+            streams.get(i).disconnect();
+        }
+    }
+
     private void heartbeat() {
         long now = eventLoop.ticker().nanoTime();
         for (int i = streams.size() - 1; i >= 0; i--) {

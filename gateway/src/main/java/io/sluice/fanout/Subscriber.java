@@ -297,6 +297,15 @@ public final class Subscriber {
         channel.close();
     }
 
+    /** Closes the stream so its client resumes with Last-Event-ID (not a slow consumer). */
+    void disconnect() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        channel.close();
+    }
+
     /**
      * Ids from several topics come as sorted runs; returns the indices in id order. Allocation here is per
      * catch-up batch, off the live fan-out path.

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The publish endpoints (CONTRACT §4). Parses and validates on the publisher's event loop, authorises every
@@ -77,21 +79,37 @@ public final class PublishService {
             events.forEach(EncodedEvent::release);
             throw e;
         }
-        backplane.publish(events).whenComplete((result, failure) -> {
+        // the router releases the request when this returns; the answer may come later, from another thread
+        request.retain();
+        CompletionStage<CommitResult> accepted;
+        try {
+            accepted = backplane.publish(events);
+        } catch (RuntimeException e) {
+            request.release();
+            throw e;
+        }
+        accepted.whenComplete((result, failure) -> {
             metrics.publishRequestNanos(System.nanoTime() - started, failure == null);
             if (ctx.executor().inEventLoop()) {
-                answer(ctx, request, result, failure);
-            } else {
-                request.retain();
-                ctx.executor().execute(() -> {
-                    try {
-                        answer(ctx, request, result, failure);
-                    } finally {
-                        request.release();
-                    }
-                });
+                answerAndRelease(ctx, request, result, failure);
+                return;
+            }
+            try {
+                ctx.executor().execute(() -> answerAndRelease(ctx, request, result, failure));
+            } catch (RejectedExecutionException shuttingDown) {
+                // the event loop has stopped and closed the connection: nobody to answer
+                request.release();
             }
         });
+    }
+
+    private static void answerAndRelease(ChannelHandlerContext ctx, FullHttpRequest request, CommitResult result,
+                                         Throwable failure) {
+        try {
+            answer(ctx, request, result, failure);
+        } finally {
+            request.release();
+        }
     }
 
     private List<EncodedEvent> parse(ChannelHandlerContext ctx, FullHttpRequest request, String fixedTopic) {

@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.reflect.Constructor;
@@ -37,6 +38,10 @@ class SluiceConfigTest {
         assertEquals(0, c.eventLoopThreads());
         assertEquals(SluiceConfig.Transport.AUTO, c.transport());
         assertEquals("local", c.backplane());
+        assertEquals(null, c.redisAddress());
+        assertEquals("sluice:events", c.redisStreamKey());
+        assertEquals(100_000, c.redisStreamMaxLen());
+        assertEquals(Duration.ofHours(1), c.redisStreamMaxAge());
         assertEquals(true, c.devClock());
     }
 
@@ -102,10 +107,21 @@ class SluiceConfigTest {
     }
 
     @Test
-    void constructorRejectsAnyBackplaneButLocal() {
-        ConfigException e = assertThrows(ConfigException.class, () -> with(Map.of("backplane", "redis://r:6379")));
-        assertEquals("invalid backplane 'redis://r:6379' (from SluiceConfig constructor): expected \"local\""
-                + " (redis://host:port arrives with cluster mode)", e.getMessage());
+    void constructorRejectsABackplaneThatIsNeitherLocalNorRedis() {
+        ConfigException e = assertThrows(ConfigException.class, () -> with(Map.of("backplane", "nats://n:4222")));
+        assertEquals("invalid backplane 'nats://n:4222' (from SluiceConfig constructor): expected local, or"
+                + " redis://[[user]:password@]host[:port][/db] (rediss:// for TLS)", e.getMessage());
+    }
+
+    @Test
+    void redisBackplaneIsParsedAndItsPasswordNeverShown() {
+        SluiceConfig c = with(Map.of("backplane", "rediss://app:hunter2@cache.internal:6380/3"));
+        assertEquals(new RedisAddress(true, "app", "hunter2", "cache.internal", 6380, 3), c.redisAddress());
+        assertEquals("rediss://***@cache.internal:6380/3", c.redisAddress().toString());
+        assertFalse(c.toString().contains("hunter2"), c.toString());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> with(Map.of("backplane", "redis://app:hunter2@cache.internal:0")));
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
     }
 
     @Test

@@ -132,11 +132,34 @@ class ValueGrammarTest {
                 error("--transport=kqueue"));
     }
 
-    @Test
-    void backplaneIsLocalOnlyForNow() {
+    @ParameterizedTest
+    @ValueSource(strings = {"redis://localhost:6379", "redis://127.0.0.1", "rediss://cache.internal:6380/2",
+        "redis://:s3cret@r:6379", "redis://app:s3cret@r:6379/0", "redis://[::1]:6379", "redis://app:p%40ss@r"})
+    void backplaneIsLocalOrARedisUrl(String url) {
         assertEquals("local", flags("--backplane=LOCAL").backplane());
-        assertEquals("invalid backplane 'redis://localhost:6379' (from flag --backplane): expected \"local\""
-                + " (redis://host:port arrives with cluster mode)", error("--backplane=redis://localhost:6379"));
+        assertEquals(url, flags("--backplane=" + url).backplane());
+    }
+
+    @Test
+    void badBackplaneSaysWhatIsAllowedWithoutQuotingThePassword() {
+        assertEquals("invalid backplane 'redis' (from flag --backplane): expected local, or"
+                + " redis://[[user]:password@]host[:port][/db] (rediss:// for TLS)", error("--backplane=redis"));
+        assertEquals("invalid backplane 'redis://***@r:99999' (from flag --backplane): port 99999 is not between 1 and"
+                + " 65535; expected local, or redis://[[user]:password@]host[:port][/db] (rediss:// for TLS)",
+                error("--backplane=redis://app:hunter2@r:99999"));
+        assertEquals("invalid backplane 'redis://***@r' (from flag --backplane): credentials must be user:password or"
+                + " :password; expected local, or redis://[[user]:password@]host[:port][/db] (rediss:// for TLS)",
+                error("--backplane=redis://hunter2@r"));
+    }
+
+    @Test
+    void redisStreamRetention() {
+        SluiceConfig c = flags("--redis-stream-max-len=0", "--redis-stream-max-age=10m", "--redis-stream-key=app:sse");
+        assertEquals(0, c.redisStreamMaxLen());
+        assertEquals(Duration.ofMinutes(10), c.redisStreamMaxAge());
+        assertEquals("app:sse", c.redisStreamKey());
+        assertEquals("invalid redisStreamKey 'a b' (from flag --redis-stream-key): expected 1 to 200 printable ASCII"
+                + " characters without spaces", error("--redis-stream-key=a b"));
     }
 
     @ParameterizedTest

@@ -1,6 +1,7 @@
 package io.sluice.bench.load;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -71,6 +72,9 @@ public record LoadOptions(
 
     private static final List<Def> DEFS = List.of(
             new Def("url", "URL", DEFAULT_URL, "Gateway base URL (http only; a path prefix is kept)."),
+            new Def("publish-url", "URL", "",
+                    "Where publishes go, when not --url: another node of a cluster, to measure publish on one node,"
+                            + " receive on another. Its path is ignored (--url's prefix is used)."),
             new Def("streams", "N", "1000", "Subscriber streams to open."),
             new Def("source-addresses", "LIST", DEFAULT_SOURCE_ADDRESSES,
                     "Local IPv4 addresses the stream sockets bind to, round-robin: comma-separated addresses and"
@@ -168,6 +172,16 @@ public record LoadOptions(
     }
 
     /** Host:port as sent in the Host header. */
+    /** Where publishes go: {@code --publish-url}, else {@code --url}. */
+    public InetSocketAddress publishAddress() {
+        String url = values.getOrDefault("publish-url", "");
+        if (url.isEmpty()) {
+            return new InetSocketAddress(host, port);
+        }
+        URI uri = parseUrl("publish-url", url);
+        return new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
+    }
+
     public String hostHeader() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
@@ -267,6 +281,9 @@ public record LoadOptions(
         while (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
+        if (!v.get("publish-url").isEmpty()) {
+            parseUrl("publish-url", v.get("publish-url"));
+        }
         int streams = intIn(v, "streams", 0, 10_000_000);
         List<InetAddress> sources = parseSources(v.get("source-addresses"));
         if (!given.containsKey("source-addresses") && !isLoopback(host)) {
@@ -335,17 +352,21 @@ public record LoadOptions(
     }
 
     private static URI parseUrl(String text) {
+        return parseUrl("url", text);
+    }
+
+    private static URI parseUrl(String option, String text) {
         try {
             URI uri = new URI(text);
             if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("--url: '" + text + "' is not an http://host[:port][/prefix] URL");
+                throw new IllegalArgumentException("--" + option + ": '" + text + "' is not an http://host[:port][/prefix] URL");
             }
             if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                throw new IllegalArgumentException("--url: '" + text + "' must not have a query or fragment");
+                throw new IllegalArgumentException("--" + option + ": '" + text + "' must not have a query or fragment");
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("--url: '" + text + "' is not a URL: " + e.getMessage());
+            throw new IllegalArgumentException("--" + option + ": '" + text + "' is not a URL: " + e.getMessage());
         }
     }
 

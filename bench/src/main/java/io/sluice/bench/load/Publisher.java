@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.HdrHistogram.Histogram;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +106,7 @@ final class Publisher implements AutoCloseable {
         this.acceptedByBucket = new AtomicLongArray(buckets);
         this.expectedByBucket = new AtomicLongArray(buckets);
         this.bootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
-                .remoteAddress(new InetSocketAddress(options.host(), options.port()))
+                .remoteAddress(options.publishAddress())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(options.connectTimeoutNanos())));

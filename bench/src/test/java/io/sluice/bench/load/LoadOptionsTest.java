@@ -107,6 +107,14 @@ class LoadOptionsTest {
     }
 
     @Test
+    void publishesGoToTheUrlUnlessAnotherNodeIsNamed() {
+        assertEquals(new java.net.InetSocketAddress("127.0.0.1", 8080), parse().publishAddress());
+        assertEquals(new java.net.InetSocketAddress("127.0.0.1", 9001),
+                parse("--url", "http://127.0.0.1:9000", "--publish-url", "http://127.0.0.1:9001").publishAddress());
+        assertTrue(error("--publish-url", "https://x").startsWith("--publish-url:"));
+    }
+
+    @Test
     void aStormMustFallInsideTheRun() {
         assertTrue(error("--warmup", "1s", "--duration", "5s", "--reconnect-storm", "6s:1").contains("after the run ends"));
         assertEquals(TimeUnit.SECONDS.toNanos(5),
