@@ -9,7 +9,9 @@ package io.sluice.http;
  * a request head not complete in time, close when idle; sees decoded requests and responses, see
  * {@link RequestTimeoutHandler}) → {@link #CORS} (public listener only: refuses disallowed origins, answers
  * preflights, adds CORS headers to responses) → {@link #BODY_LIMIT} (aggregates a body up to
- * {@code maxBodyBytes}, 413 past it) → {@link #ROUTER} (one request at a time to the endpoint).
+ * {@code maxBodyBytes}, 413 past it) → {@link #FLOW_CONTROL} (Netty's {@code FlowControlHandler}: while reading is
+ * paused for a publish whose answer comes later, it holds requests already decoded, so answers keep request
+ * order) → {@link #ROUTER} (one request at a time to the endpoint).
  *
  * <p>Stream phase: once a stream is accepted every HTTP handler is removed and {@link #STREAM} sits right after
  * the head, so fan-out writes go straight from it to the socket. Only {@link #ACCESS_LOG} stays, behind it: it
@@ -21,6 +23,7 @@ public final class PipelineNames {
     public static final String CORS = "cors";
     public static final String REQUEST_TIMEOUT = "request-timeout";
     public static final String BODY_LIMIT = "body-limit";
+    public static final String FLOW_CONTROL = "flow-control";
     public static final String ROUTER = "router";
     public static final String STREAM = "stream";
 

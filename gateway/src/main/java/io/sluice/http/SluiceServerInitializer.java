@@ -6,6 +6,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
 import io.sluice.config.SluiceConfig;
 
 import java.time.Duration;
@@ -68,6 +69,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
             p.addLast(PipelineNames.CORS, new CorsHandler(cors, router.routes()));
         }
         p.addLast(PipelineNames.BODY_LIMIT, new BodyLimitAggregator(maxBodyBytes));
+        p.addLast(PipelineNames.FLOW_CONTROL, new FlowControlHandler());
         p.addLast(PipelineNames.ROUTER, router);
     }
 }

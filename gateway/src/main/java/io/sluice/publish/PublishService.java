@@ -88,14 +88,20 @@ public final class PublishService {
             request.release();
             throw e;
         }
+        // An answer that comes later (a shared log) must not be overtaken by the answer to a pipelined request
+        // behind it: stop reading until it is sent; the flow-control handler holds any request already decoded.
+        boolean paused = !isDone(accepted);
+        if (paused) {
+            ctx.channel().config().setAutoRead(false);
+        }
         accepted.whenComplete((result, failure) -> {
             metrics.publishRequestNanos(System.nanoTime() - started, failure == null);
             if (ctx.executor().inEventLoop()) {
-                answerAndRelease(ctx, request, result, failure);
+                answerAndRelease(ctx, request, result, failure, paused);
                 return;
             }
             try {
-                ctx.executor().execute(() -> answerAndRelease(ctx, request, result, failure));
+                ctx.executor().execute(() -> answerAndRelease(ctx, request, result, failure, paused));
             } catch (RejectedExecutionException shuttingDown) {
                 // the event loop has stopped and closed the connection: nobody to answer
                 request.release();
@@ -104,11 +110,23 @@ public final class PublishService {
     }
 
     private static void answerAndRelease(ChannelHandlerContext ctx, FullHttpRequest request, CommitResult result,
-                                         Throwable failure) {
+                                         Throwable failure, boolean paused) {
         try {
             answer(ctx, request, result, failure);
         } finally {
             request.release();
+            if (paused) {
+                ctx.channel().config().setAutoRead(true); // next request: from the flow-control queue, then the socket
+            }
+        }
+    }
+
+    /** Whether {@code stage} has completed already (the local backplane's always has): no reason to pause reading. */
+    private static boolean isDone(CompletionStage<?> stage) {
+        try {
+            return stage.toCompletableFuture().isDone();
+        } catch (UnsupportedOperationException notAFuture) {
+            return false;
         }
     }
 

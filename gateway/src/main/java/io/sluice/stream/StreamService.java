@@ -128,6 +128,7 @@ public final class StreamService {
         StreamHandler streamHandler = new StreamHandler(metrics);
         pipeline.addFirst(PipelineNames.STREAM, streamHandler);
         pipeline.remove(PipelineNames.ROUTER);
+        pipeline.remove(PipelineNames.FLOW_CONTROL);
         pipeline.remove(PipelineNames.BODY_LIMIT);
         if (pipeline.get(PipelineNames.CORS) != null) {
             pipeline.remove(PipelineNames.CORS); // it has decorated the headers written above

@@ -2,6 +2,7 @@ package io.sluice.e2e;
 
 import io.sluice.testing.FreePort;
 import io.sluice.testing.GatewayFixture;
+import io.sluice.testing.HttpConnection;
 import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
 import io.sluice.testing.RedisServer;
@@ -147,14 +148,39 @@ class ClusterTest {
     }
 
     @Test
-    void nodeStartsWithoutRedisButIsNotReadyAndRefusesPublishes() {
+    void nodeStartsWithoutRedisButIsNotReadyAndRefusesPublishesAndNewStreams() {
         try (GatewayFixture a = GatewayFixture.start("--backplane=redis://127.0.0.1:" + FreePort.find())) {
             assertEquals(503, HttpTestClient.get(GatewayFixture.HOST, a.port(), "/readyz").status());
             PublishTestSupport.assertError(a.publishJson("{\"topic\":\"t\",\"data\":1}"), 503, "unavailable",
                     "publish not accepted:");
-            try (SseTestClient stream = openStream(a, "/v1/events/stream?topic=t")) {
-                assertEquals(null, stream.closeReason(), "streams are served from local history meanwhile");
+            // CONTRACT §6: backplane down is a temporary refusal; 503 for plain clients, retry: for an EventSource
+            RawResponse plain = HttpTestClient.get(GatewayFixture.HOST, a.port(), "/v1/events/stream?topic=t");
+            PublishTestSupport.assertError(plain, 503, "unavailable", "this node is backplane");
+            assertTrue(Integer.parseInt(plain.header("Retry-After")) >= 1, plain::toString);
+            try (SseTestClient browser = a.stream("/v1/events/stream?topic=t", Map.of("Accept", "text/event-stream"))) {
+                assertEquals(200, browser.status());
+                assertTrue(browser.awaitClosed(WAIT), "refused at once");
+                assertTrue(browser.retry() != null && browser.retry() > 0, browser::toString);
             }
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderThoughRedisAnswersPublishesLater() {
+        try (RedisServer redis = RedisServer.start();
+             GatewayFixture a = ClusterSupport.node(redis);
+             HttpConnection connection = HttpConnection.open(GatewayFixture.HOST, a.port())) {
+            String publish = "{\"topic\":\"pipe\",\"data\":1}";
+            String post = "POST /v1/publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                    + publish.length() + "\r\n\r\n" + publish;
+            // one write: a publish (answered once Redis has it), a health check (answerable at once), a publish
+            connection.send(post + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + post);
+            RawResponse first = connection.readResponse();
+            RawResponse second = connection.readResponse();
+            RawResponse third = connection.readResponse();
+            assertTrue(first.body().contains("\"ids\""), () -> "first answer is the first publish's: " + first);
+            assertTrue(second.body().contains("\"status\""), () -> "second answer is the health check's: " + second);
+            assertTrue(third.body().contains("\"ids\""), () -> "third answer is the second publish's: " + third);
         }
     }
 
