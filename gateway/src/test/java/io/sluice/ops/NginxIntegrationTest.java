@@ -1,10 +1,12 @@
 package io.sluice.ops;
 
+import io.sluice.testing.Await;
 import io.sluice.testing.FreePort;
 import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.HttpConnection;
 import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
+import io.sluice.testing.RedisServer;
 import io.sluice.testing.ScriptedServer;
 import io.sluice.testing.SseEvent;
 import io.sluice.testing.SseTestClient;
@@ -277,6 +279,55 @@ class NginxIntegrationTest {
         // Turned away by nginx (client_max_body_size = maxBodyBytes) in the gateway's JSON shape, not sent on.
         assertJsonError(tooLarge, 413, "too_large");
         assertFalse(nginx.errorLog().contains("while sending request to upstream"), nginx::describe);
+    }
+
+    /**
+     * Issue 6: two cluster-mode nodes behind the shipped site file. A client streams through nginx, events published
+     * through nginx (on whichever node it picks) reach it, its node drains and stops, and the client reconnects
+     * through nginx with Last-Event-ID to the other node and gets exactly the events it missed.
+     */
+    @Test
+    void twoClusterNodesBehindNginxAClientReconnectsThroughItAndMissesNothing() {
+        RedisServer redis = closeLater(RedisServer.start());
+        GatewayFixture a = readyNode(redis);
+        GatewayFixture b = readyNode(redis);
+        NginxFixture nginx = closeLater(NginxFixture.builder().upstream(HOST + ":" + a.port())
+                .upstream(HOST + ":" + b.port()).start());
+
+        SseTestClient first = stream(nginx, "/v1/events/stream?topic=fleet", Map.of());
+        for (int i = 1; i <= 4; i++) { // nginx spreads these over both nodes; every one reaches the stream
+            assertPublished(publish(nginx, batch("fleet", "seen " + i)), nginx);
+        }
+        assertEquals(List.of("seen 1", "seen 2", "seen 3", "seen 4"),
+                first.awaitEvents(4, WAIT).stream().map(SseEvent::data).toList());
+        String lastSeen = first.lastEventId();
+        GatewayFixture serving = a.server().metrics().openStreams() == 1 ? a : b;
+        GatewayFixture other = serving == a ? b : a;
+        assertEquals(1, serving.server().metrics().openStreams() + other.server().metrics().openStreams(),
+                "the stream is on exactly one node");
+
+        serving.server().drain(); // --drain-window=0s: the stream is told to retry and closed at once
+        assertTrue(first.awaitClosed(WAIT), () -> "the draining node ends the stream: " + first + "\n" + nginx.describe());
+        assertTrue(first.retry() != null, "with a retry: first");
+        serving.close();
+        for (int i = 1; i <= 3; i++) { // nginx finds the stopped node refusing and publishes on the other
+            assertPublished(publish(nginx, batch("fleet", "missed " + i)), nginx);
+        }
+
+        SseTestClient second = stream(nginx, "/v1/events/stream?topic=fleet", Map.of("Last-Event-ID", lastSeen));
+        assertEquals(List.of("missed 1", "missed 2", "missed 3"),
+                second.awaitEvents(3, WAIT).stream().map(SseEvent::data).toList());
+        assertEquals(1, other.server().metrics().openStreams(), "the reconnect landed on the remaining node");
+        assertPublished(publish(nginx, batch("fleet", "live")), nginx);
+        assertEquals("live", second.awaitEvent(WAIT).data());
+    }
+
+    /** A cluster-mode node on {@code redis}, closed after the test, returned once /readyz says it is ready. */
+    private GatewayFixture readyNode(RedisServer redis) {
+        GatewayFixture node = gateway(redis.backplaneFlag(), "--drain-window=0s");
+        Await.until(() -> HttpTestClient.get(HOST, node.port(), "/readyz").status() == 200, WAIT,
+                () -> "cluster node on port " + node.port() + " ready");
+        return node;
     }
 
     private static void assertJsonError(RawResponse response, int status, String code) {

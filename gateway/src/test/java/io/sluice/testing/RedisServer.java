@@ -1,7 +1,5 @@
 package io.sluice.testing;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,7 +30,6 @@ import java.util.stream.Stream;
  * where it fails: CI installs it (.ci/packages). Confined to the test's thread.
  */
 public final class RedisServer implements AutoCloseable {
-    private static final Path BINARY = Path.of("/usr/bin/redis-server");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
     private final int port;
@@ -65,15 +62,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** The {@code redis-server} binary, or a skipped (outside CI) or failed (CI) test. */
     public static Path binary() {
-        if (Files.isExecutable(BINARY)) {
-            return BINARY;
-        }
-        String message = BINARY + " not found: install it with 'apt-get install redis-server'";
-        if ("true".equals(System.getenv("CI"))) {
-            Assertions.fail(message + " (CI must install every package in .ci/packages)");
-        }
-        Assumptions.abort(message + "; skipping the cluster-mode tests");
-        return BINARY;
+        return ExternalTool.require("redis-server", "redis-server");
     }
 
     public int port() {
@@ -93,7 +82,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts it again on the same port and directory (after {@link #kill()}). */
     public void restart() {
-        launch(BINARY);
+        launch(binary());
     }
 
     /**
