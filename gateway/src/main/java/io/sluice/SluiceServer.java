@@ -70,11 +70,11 @@ public final class SluiceServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("sluice-connections", GlobalEventExecutor.INSTANCE);
     private final DemoClock demoClock;
     private final DashboardFeed dashboard;
+    /** Its latest sample feeds /v1/stats and the dashboard's top topics; both read it on the management loop. */
+    private final StatsSampler statsSampler;
     /** Read by the dashboard's sampler only. */
     private final LatencyPercentiles deliveryLatency;
     private final String transportName;
-    /** Topics listed on the dashboard. */
-    private static final int DASHBOARD_TOP_TOPICS = 10;
     /** Time a stream ended last in the drain window gets to take its retry: line before the close. */
     private static final long DRAIN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
     private volatile boolean draining;
@@ -112,6 +112,7 @@ public final class SluiceServer implements AutoCloseable {
         Channel pub = null;
         Channel mgmt = null;
         StatsSampler sampler = new StatsSampler(fanout.topics(), metrics);
+        this.statsSampler = sampler;
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(group, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics(), sampler));
         nodeMeters.bindTo(registry);
@@ -223,7 +224,7 @@ public final class SluiceServer implements AutoCloseable {
         LatencyPercentiles.Sample latency = deliveryLatency.sample();
         return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
                 metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
-                fanout.topics().mostStreams(DASHBOARD_TOP_TOPICS));
+                statsSampler.latest().topTopics());
     }
 
     /** Why this node should not get traffic now, or null when ready. */

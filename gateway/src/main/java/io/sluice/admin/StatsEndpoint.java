@@ -42,14 +42,7 @@ public final class StatsEndpoint {
             g.writeNumberField("slowConsumerDisconnects", counts.slowConsumerDisconnects());
             g.writeNumberField("historyEvents", sample.historyEvents());
             g.writeNumberField("rateWindowSeconds", round(sample.windowSeconds()));
-            g.writeArrayFieldStart("topTopics");
-            for (NodeStats.TopicStreams t : sample.topTopics()) {
-                g.writeStartObject();
-                g.writeStringField("topic", t.topic());
-                g.writeNumberField("streams", t.streams());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            NodeStats.writeTopTopics(g, sample.topTopics());
             g.writeEndObject();
         }));
     }

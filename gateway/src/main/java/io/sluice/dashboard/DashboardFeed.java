@@ -8,9 +8,10 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.fanout.TopicRegistry.TopicStreams;
 import io.sluice.http.HttpResponses;
 import io.sluice.http.Json;
+import io.sluice.metrics.NodeStats.TopicStreams;
+import io.sluice.metrics.NodeStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,14 +148,7 @@ public final class DashboardFeed implements AutoCloseable {
             if (!Double.isNaN(now.latencyP99Ms())) {
                 g.writeNumberField("latencyP99Ms", now.latencyP99Ms());
             }
-            g.writeArrayFieldStart("topTopics");
-            for (TopicStreams t : now.topTopics()) {
-                g.writeStartObject();
-                g.writeStringField("topic", t.topic());
-                g.writeNumberField("streams", t.streams());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            NodeStats.writeTopTopics(g, now.topTopics());
             g.writeEndObject();
         });
         return ("event: sample\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);

@@ -1,10 +1,6 @@
 package io.sluice.fanout;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.List;
-import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -13,10 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe.
  */
 public final class TopicRegistry {
-    /** Most streams first, then by name. */
-    private static final Comparator<TopicStreams> BY_STREAMS =
-            Comparator.comparingInt(TopicStreams::streams).reversed().thenComparing(TopicStreams::topic);
-
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final int historySize;
     private final int loopCount;
@@ -46,30 +38,5 @@ public final class TopicRegistry {
 
     public Collection<Topic> all() {
         return topics.values();
-    }
-
-    /**
-     * The {@code n} topics with the most streams on this node right now, most first (ties by name); topics
-     * without streams are left out. Each count is read once, so the order is consistent even while streams
-     * come and go. Walks every topic: for once-a-second reporting, never the hot path. Any thread.
-     */
-    public List<TopicStreams> mostStreams(int n) {
-        PriorityQueue<TopicStreams> top = new PriorityQueue<>(n + 1, BY_STREAMS.reversed());
-        for (Topic t : topics.values()) {
-            int streams = t.streamCount();
-            if (streams > 0) {
-                top.add(new TopicStreams(t.name(), streams));
-                if (top.size() > n) {
-                    top.poll();
-                }
-            }
-        }
-        List<TopicStreams> result = new ArrayList<>(top);
-        result.sort(BY_STREAMS);
-        return result;
-    }
-
-    /** A topic and how many streams on this node read it, at one moment. */
-    public record TopicStreams(String topic, int streams) {
     }
 }

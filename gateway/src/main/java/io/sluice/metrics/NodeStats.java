@@ -1,5 +1,9 @@
 package io.sluice.metrics;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import java.io.IOException;
+
 import java.util.List;
 
 /**
@@ -22,5 +26,17 @@ public record NodeStats(long connections, int topics, double publishRate, double
 
     /** A topic and the streams on this node subscribed to it. */
     public record TopicStreams(String topic, int streams) {
+    }
+
+    /** Writes {@code "topTopics":[{"topic":…,"streams":N},…]} as a field of the object {@code g} is in. */
+    public static void writeTopTopics(JsonGenerator g, List<TopicStreams> topTopics) throws IOException {
+        g.writeArrayFieldStart("topTopics");
+        for (TopicStreams t : topTopics) {
+            g.writeStartObject();
+            g.writeStringField("topic", t.topic());
+            g.writeNumberField("streams", t.streams());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 }

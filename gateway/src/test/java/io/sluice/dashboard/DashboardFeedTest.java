@@ -1,7 +1,7 @@
 package io.sluice.dashboard;
 
 import io.sluice.dashboard.DashboardFeed.Totals;
-import io.sluice.fanout.TopicRegistry.TopicStreams;
+import io.sluice.metrics.NodeStats.TopicStreams;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
