@@ -17,7 +17,8 @@ BENCH_JAR=bench/target/sluice-benchmarks.jar
 OUT=bench/results/$(date -u +%Y-%m-%dT%H%MZ)-cluster
 mkdir -p "$OUT"
 GATEWAY_JVM=(-Xms512m -Xmx512m -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
-GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1)
+# As bench/run-scenarios.sh: the access log is off (one line per publish would measure the log).
+GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -57,9 +58,20 @@ start_gateway a "redis://127.0.0.1:$REDIS_PORT"; PORT_A=$PORT
 start_gateway b "redis://127.0.0.1:$REDIS_PORT"; PORT_B=$PORT
 start_gateway single local; PORT_SINGLE=$PORT
 
+# The machine may be shared: wait up to 90 s for the 1-minute load average to fall to 1.5, and record it.
+wait_quiet() {
+  for _ in $(seq 1 90); do
+    awk '{exit !($1 <= 1.5)}' /proc/loadavg && return 0
+    sleep 1
+  done
+  return 1
+}
+
 generate() {
   local name=$1; shift
-  echo "== $name: LoadGenerator $*" | tee "$OUT/$name.args" >&2
+  wait_quiet || echo "load average still above 1.5 after 90 s: running anyway" >&2
+  cut -d' ' -f1-3 /proc/loadavg >"$OUT/$name.loadavg"
+  echo "== $name (load average $(cat "$OUT/$name.loadavg")): LoadGenerator $*" | tee "$OUT/$name.args" >&2
   java -Xms1g -Xmx1g -XX:+UseParallelGC -cp "$BENCH_JAR" io.sluice.bench.load.LoadGenerator "$@" \
     >"$OUT/$name.txt" 2>"$OUT/$name.err"
   cat "$OUT/$name.txt"

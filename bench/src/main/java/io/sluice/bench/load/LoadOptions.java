@@ -22,6 +22,7 @@ public record LoadOptions(
         String host,
         int port,
         String basePath,
+        List<URI> nodes,
         int streams,
         List<InetAddress> sourceAddresses,
         TopicSpec topics,
@@ -39,7 +40,7 @@ public record LoadOptions(
         double rampStep,
         long rampIntervalNanos,
         long rampP99LimitNanos,
-        long gatewayPid,
+        List<Long> gatewayPids,
         boolean gatewayGc,
         int processes,
         int threads,
@@ -71,7 +72,10 @@ public record LoadOptions(
     static final String DEFAULT_SOURCE_ADDRESSES = "127.0.0.1-127.0.0.50";
 
     private static final List<Def> DEFS = List.of(
-            new Def("url", "URL", DEFAULT_URL, "Gateway base URL (http only; a path prefix is kept)."),
+            new Def("url", "URL", DEFAULT_URL,
+                    "Gateway base URL (http only; a path prefix is kept). Several, comma-separated: the nodes of one"
+                            + " cluster; stream i connects to node i mod N, publishes go to the first (or --publish-url)."
+                            + " The nodes must share the path prefix."),
             new Def("publish-url", "URL", "",
                     "Where publishes go, when not --url: another node of a cluster, to measure publish on one node,"
                             + " receive on another. Its path is ignored (--url's prefix is used)."),
@@ -110,7 +114,9 @@ public record LoadOptions(
             new Def("ramp-p99-limit", "DURATION", "100ms", "A ramp step whose p99 exceeds this did not hold."),
             new Def("gateway-pid", "PID", "",
                     "Sample the gateway's CPU (/proc/PID/stat) and RSS (/proc/PID/status) to report CPU per"
-                            + " delivery, per published event and per new stream, and RSS per stream."),
+                            + " delivery, per published event and per new stream, and RSS per stream. Several,"
+                            + " comma-separated (the nodes of a cluster): CPU and RSS are summed over them, and each"
+                            + " one's CPU share over the window is reported too."),
             new Def("gateway-gc", null, "false",
                     "With --gateway-pid: run 'jcmd PID GC.run' before each RSS sample (baseline and after connect)."),
             new Def("processes", "K", "1",
@@ -126,7 +132,9 @@ public record LoadOptions(
     static final String CHILD_OPTION = "child";
 
     public LoadOptions {
+        nodes = List.copyOf(nodes);
         sourceAddresses = List.copyOf(sourceAddresses);
+        gatewayPids = List.copyOf(gatewayPids);
         rawArgs = List.copyOf(rawArgs);
         values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
@@ -171,7 +179,6 @@ public record LoadOptions(
         return (int) ((long) total * index / parts);
     }
 
-    /** Host:port as sent in the Host header. */
     /** Where publishes go: {@code --publish-url}, else {@code --url}. */
     public InetSocketAddress publishAddress() {
         String url = values.getOrDefault("publish-url", "");
@@ -182,8 +189,31 @@ public record LoadOptions(
         return new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
     }
 
+    /** Host:port of the first node as sent in the Host header. */
     public String hostHeader() {
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return hostHeader(0);
+    }
+
+    /** Host:port of node {@code node} (an index into {@link #nodes()}) as sent in the Host header. */
+    public String hostHeader(int node) {
+        URI uri = nodes.get(node);
+        String h = uri.getHost();
+        return (h.indexOf(':') >= 0 && !h.startsWith("[") ? "[" + h + "]" : h) + ":" + portOf(uri);
+    }
+
+    /** The node stream {@code streamIndex} (over all processes) connects to: round-robin over {@link #nodes()}. */
+    public int nodeOf(int streamIndex) {
+        return streamIndex % nodes.size();
+    }
+
+    /** Socket address of node {@code node}. */
+    public InetSocketAddress nodeAddress(int node) {
+        URI uri = nodes.get(node);
+        return new InetSocketAddress(uri.getHost(), portOf(uri));
+    }
+
+    private static int portOf(URI uri) {
+        return uri.getPort() < 0 ? 80 : uri.getPort();
     }
 
     public static String helpText() {
@@ -274,19 +304,28 @@ public record LoadOptions(
             }
         }
 
-        URI uri = parseUrl(v.get("url"));
-        String host = uri.getHost();
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
-        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        while (path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
+        List<URI> nodes = new ArrayList<>();
+        String path = null;
+        for (String part : v.get("url").split(",", -1)) {
+            URI uri = parseUrl(part.trim());
+            String p = uri.getRawPath() == null ? "" : uri.getRawPath();
+            while (p.endsWith("/")) {
+                p = p.substring(0, p.length() - 1);
+            }
+            if (path != null && !path.equals(p)) {
+                throw new IllegalArgumentException("--url: '" + v.get("url") + "': the nodes must share one path prefix");
+            }
+            path = p;
+            nodes.add(uri);
         }
+        String host = nodes.get(0).getHost();
+        int port = portOf(nodes.get(0));
         if (!v.get("publish-url").isEmpty()) {
             parseUrl("publish-url", v.get("publish-url"));
         }
         int streams = intIn(v, "streams", 0, 10_000_000);
         List<InetAddress> sources = parseSources(v.get("source-addresses"));
-        if (!given.containsKey("source-addresses") && !isLoopback(host)) {
+        if (!given.containsKey("source-addresses") && !nodes.stream().allMatch(n -> isLoopback(n.getHost()))) {
             // The default binds loopback addresses, which cannot reach another host.
             sources = List.of();
             v.put("source-addresses", "none");
@@ -317,7 +356,7 @@ public record LoadOptions(
             throw new IllegalArgumentException("--ramp: --duration / --ramp-interval allows at most "
                     + LoopStats.MAX_MEASURED_BUCKETS + " steps");
         }
-        long gatewayPid = v.get("gateway-pid").isEmpty() ? 0 : longIn(v, "gateway-pid", 1, Long.MAX_VALUE);
+        List<Long> gatewayPids = parsePids(v.get("gateway-pid"));
         boolean gatewayGc = Boolean.parseBoolean(v.get("gateway-gc"));
         int processes = intIn(v, "processes", 1, 256);
         int threads = intIn(v, "threads", 1, 1024);
@@ -342,9 +381,30 @@ public record LoadOptions(
                 throw new IllegalArgumentException("--child: '" + child + "' is not I/K with K = --processes");
             }
         }
-        return new LoadOptions(host, port, path, streams, sources, topics, rate, batch, publishers, payload, duration, warmup,
-                grace, connectRate, connectTimeout, storm, ramp, rampStep, rampInterval, rampP99, gatewayPid, gatewayGc,
+        return new LoadOptions(host, port, path, nodes, streams, sources, topics, rate, batch, publishers, payload, duration,
+                warmup, grace, connectRate, connectTimeout, storm, ramp, rampStep, rampInterval, rampP99, gatewayPids, gatewayGc,
                 processes, threads, transport, seed, childIndex, List.of(args), v);
+    }
+
+    static List<Long> parsePids(String text) {
+        List<Long> out = new ArrayList<>();
+        if (text.isEmpty()) {
+            return out;
+        }
+        for (String part : text.split(",", -1)) {
+            try {
+                long pid = Long.parseLong(part.trim());
+                if (pid >= 1 && !out.contains(pid)) {
+                    out.add(pid);
+                    continue;
+                }
+            } catch (NumberFormatException e) {
+                // falls through to the message below
+            }
+            throw new IllegalArgumentException("--gateway-pid: '" + text + "' is not a process id or a comma-separated"
+                    + " list of distinct ones");
+        }
+        return out;
     }
 
     private static boolean isLoopback(String host) {

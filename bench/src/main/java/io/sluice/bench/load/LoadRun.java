@@ -31,9 +31,13 @@ final class LoadRun {
     /** Every I/O thread of the generator is named so (see the thread factories of the pool and the publisher). */
     static final String IO_THREAD_PREFIX = "loadgen-";
 
-    /** A point-in-time reading of every process involved. */
-    record Sample(long nanos, long gatewayTicks, long gatewayRssKiB, long selfTicks, Map<String, Long> threadTicks,
-            List<StreamTotals> perSource) {
+    /**
+     * A point-in-time reading of every process involved. {@code gatewayTicks} and {@code gatewayRssKiB} are summed
+     * over the gateway processes (-1 when there are none or one could not be read); {@code gatewayTicksEach} holds
+     * each one's ticks in {@code --gateway-pid} order (-1 where unreadable).
+     */
+    record Sample(long nanos, long gatewayTicks, long[] gatewayTicksEach, long gatewayRssKiB, long selfTicks,
+            Map<String, Long> threadTicks, List<StreamTotals> perSource) {
         StreamTotals total(int buckets) {
             StreamTotals t = new StreamTotals(buckets);
             perSource.forEach(t::add);
@@ -49,7 +53,8 @@ final class LoadRun {
     private final LoadOptions o;
     private final TopicPlan plan;
     private final int buckets;
-    private final String gatewayPid;
+    /** {@code --gateway-pid}, as /proc path names; empty when not given. */
+    private final List<String> gatewayPids;
     private final List<StreamSource> sources = new ArrayList<>();
     private final StreamSource.Histos histos;
     private final List<String> warnings = new ArrayList<>();
@@ -73,7 +78,7 @@ final class LoadRun {
         this.o = o;
         this.plan = TopicPlan.of(o.topics(), o.streams(), o.seed());
         this.buckets = Timeline.bucketCount(o);
-        this.gatewayPid = o.gatewayPid() > 0 ? Long.toString(o.gatewayPid()) : null;
+        this.gatewayPids = o.gatewayPids().stream().map(String::valueOf).toList();
         this.histos = StreamSource.Histos.create(buckets);
     }
 
@@ -99,15 +104,15 @@ final class LoadRun {
             warn("each process may open " + nofile + " files and " + perProcess + " streams per process need about "
                     + (perProcess + CHILD_FD_HEADROOM) + ": expect EMFILE; --processes " + need + " would fit");
         }
-        if (gatewayPid != null && ProcStats.cpuTicks(gatewayPid) < 0) {
-            warn("cannot read /proc/" + gatewayPid + "/stat: gateway CPU and RSS will be missing");
+        for (String pid : gatewayPids) {
+            if (ProcStats.cpuTicks(pid) < 0) {
+                warn("cannot read /proc/" + pid + "/stat: gateway CPU and RSS will be missing");
+            }
         }
     }
 
     private int measure() throws IOException, InterruptedException {
-        if (gatewayPid != null && o.gatewayGc() && !ProcStats.fullGc(o.gatewayPid())) {
-            warn("jcmd " + gatewayPid + " GC.run failed before the baseline RSS sample");
-        }
+        gatewayFullGc("baseline");
         if (o.rate() > 0) {
             // Publishers connect before the baseline: their file descriptors are taken before the streams can
             // exhaust the limit, and the gateway's RSS delta after connecting counts streams only.
@@ -137,10 +142,8 @@ final class LoadRun {
             subscribers[plan.topicOf(i)]++;
         }
         sleepUntil(System.nanoTime() + SETTLE_NANOS);
-        if (gatewayPid != null && o.gatewayGc() && !ProcStats.fullGc(o.gatewayPid())) {
-            warn("jcmd " + gatewayPid + " GC.run failed before the after-connect RSS sample");
-        }
-        long rssAfterConnect = gatewayPid == null ? -1 : ProcStats.rssKiB(gatewayPid);
+        gatewayFullGc("after-connect");
+        long rssAfterConnect = gatewayRssKiB();
 
         timeline = Timeline.of(o, System.nanoTime() + START_LEAD_NANOS);
         for (StreamSource s : sources) {
@@ -240,9 +243,54 @@ final class LoadRun {
 
     private Sample sample(boolean pollSources) {
         List<StreamTotals> per = pollSources ? pollAll(false) : List.of();
-        return new Sample(System.nanoTime(), gatewayPid == null ? -1 : ProcStats.cpuTicks(gatewayPid),
-                gatewayPid == null ? -1 : ProcStats.rssKiB(gatewayPid), ProcStats.cpuTicks("self"),
+        long[] each = gatewayTicksEach();
+        return new Sample(System.nanoTime(), sum(each), each, gatewayRssKiB(), ProcStats.cpuTicks("self"),
                 ProcStats.threadTicks(IO_THREAD_PREFIX), per);
+    }
+
+    // ---- gateway processes (--gateway-pid) ----
+
+    private long[] gatewayTicksEach() {
+        long[] out = new long[gatewayPids.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ProcStats.cpuTicks(gatewayPids.get(i));
+        }
+        return out;
+    }
+
+    /** The sum, or -1 when {@code values} is empty or holds a -1 (a process that could not be read). */
+    private static long sum(long[] values) {
+        long total = 0;
+        for (long v : values) {
+            if (v < 0) {
+                return -1;
+            }
+            total += v;
+        }
+        return values.length == 0 ? -1 : total;
+    }
+
+    private long gatewayTicks() {
+        return sum(gatewayTicksEach());
+    }
+
+    private long gatewayRssKiB() {
+        long[] each = new long[gatewayPids.size()];
+        for (int i = 0; i < each.length; i++) {
+            each[i] = ProcStats.rssKiB(gatewayPids.get(i));
+        }
+        return sum(each);
+    }
+
+    private void gatewayFullGc(String before) {
+        if (!o.gatewayGc()) {
+            return;
+        }
+        for (Long pid : o.gatewayPids()) {
+            if (!ProcStats.fullGc(pid)) {
+                warn("jcmd " + pid + " GC.run failed before the " + before + " RSS sample");
+            }
+        }
     }
 
     // ---- phases ----
@@ -423,7 +471,7 @@ final class LoadRun {
     private void startTicks() {
         tickNanos = System.nanoTime();
         tickSelf = ProcStats.cpuTicks("self");
-        tickGateway = gatewayPid == null ? -1 : ProcStats.cpuTicks(gatewayPid);
+        tickGateway = gatewayTicks();
     }
 
     private void progress(String phase) {
@@ -434,7 +482,7 @@ final class LoadRun {
         double dt = Math.max(1e-9, (now - tickNanos) / 1e9);
         long self = ProcStats.cpuTicks("self");
         long children = childTicks(per);
-        long gw = gatewayPid == null ? -1 : ProcStats.cpuTicks(gatewayPid);
+        long gw = gatewayTicks();
         double hz = ProcStats.clockTicks();
         double genCpu = self < 0 || tickSelf < 0 ? Double.NaN
                 : ((self - tickSelf) + (tickChildren < 0 ? 0 : children - tickChildren)) / hz / dt * 100;

@@ -128,7 +128,7 @@ final class LoadStream implements SseScanner.Listener {
     ByteBuf request(ByteBufAllocator alloc) {
         StringBuilder sb = new StringBuilder(160);
         sb.append("GET ").append(pool.streamPath()).append("?topic=").append(TopicPlan.topicName(topic))
-                .append(" HTTP/1.1\r\nHost: ").append(pool.hostHeader()).append("\r\nUser-Agent: sluice-loadgen\r\n");
+                .append(" HTTP/1.1\r\nHost: ").append(pool.hostHeader(index)).append("\r\nUser-Agent: sluice-loadgen\r\n");
         if (scanner.hasLastId()) {
             sb.append("Last-Event-ID: ").append(scanner.lastId()).append("\r\n");
         }

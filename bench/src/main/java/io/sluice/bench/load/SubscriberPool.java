@@ -62,7 +62,9 @@ final class SubscriberPool implements StreamSource {
     private final LoadStream[] streams;
     /** One per loop, each used only on its loop (a per-connect handler is set on it just before connecting). */
     private final Bootstrap[] bootstraps;
-    private final InetSocketAddress remote;
+    /** One per node of {@code --url}; stream i connects to {@code remotes[options.nodeOf(i)]}. */
+    private final InetSocketAddress[] remotes;
+    private final String[] hostHeaders;
     private final InetSocketAddress[] locals;
     private final String streamPath;
     private final int buckets;
@@ -121,7 +123,12 @@ final class SubscriberPool implements StreamSource {
             bootstraps[i] = base.clone(loops[i]);
             byLoop.add(new ArrayList<>());
         }
-        this.remote = new InetSocketAddress(options.host(), options.port());
+        this.remotes = new InetSocketAddress[options.nodes().size()];
+        this.hostHeaders = new String[remotes.length];
+        for (int i = 0; i < remotes.length; i++) {
+            remotes[i] = options.nodeAddress(i);
+            hostHeaders[i] = options.hostHeader(i);
+        }
         List<InetAddress> sources = options.sourceAddresses();
         this.locals = new InetSocketAddress[sources.size()];
         for (int i = 0; i < locals.length; i++) {
@@ -149,6 +156,7 @@ final class SubscriberPool implements StreamSource {
 
     ChannelFuture connect(LoadStream s) {
         Bootstrap b = bootstraps[s.loopIndex].handler(new StreamHandler(s));
+        InetSocketAddress remote = remotes[options.nodeOf(s.index)];
         return locals.length == 0 ? b.connect(remote) : b.connect(remote, locals[s.index % locals.length]);
     }
 
@@ -164,8 +172,9 @@ final class SubscriberPool implements StreamSource {
         return streamPath;
     }
 
-    String hostHeader() {
-        return options.hostHeader();
+    /** The Host header of stream {@code index}'s node. */
+    String hostHeader(int index) {
+        return hostHeaders[options.nodeOf(index)];
     }
 
     void streamOpened() {

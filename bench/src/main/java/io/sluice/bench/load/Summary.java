@@ -262,7 +262,12 @@ final class Summary {
     private void writeGateway(JsonGenerator g, long opened, long received, long accepted, double seconds)
             throws IOException {
         g.writeObjectFieldStart("gateway");
-        g.writeNumberField("pid", o.gatewayPid());
+        g.writeNumberField("pid", o.gatewayPids().isEmpty() ? 0 : o.gatewayPids().get(0));
+        g.writeArrayFieldStart("pids");
+        for (Long pid : o.gatewayPids()) {
+            g.writeNumber(pid);
+        }
+        g.writeEndArray();
         g.writeBooleanField("fullGcBeforeRss", o.gatewayGc());
         boolean connectCpu = connected.gatewayTicks() >= 0 && baseline.gatewayTicks() >= 0;
         double connectMicros = ProcStats.ticksToMicros(connected.gatewayTicks() - baseline.gatewayTicks());
@@ -275,6 +280,18 @@ final class Summary {
         double windowMicros = ProcStats.ticksToMicros(windowEnd.gatewayTicks() - windowStart.gatewayTicks());
         nullableNumber(g, "cpuSecondsMeasured", windowCpu ? windowMicros / 1e6 : null);
         nullableNumber(g, "cpuShareMeasured", windowCpu ? windowMicros / 1e6 / seconds : null);
+        // With several gateway processes: each one's share of a core over the window, in --gateway-pid order.
+        g.writeArrayFieldStart("cpuShareMeasuredEach");
+        for (int i = 0; i < windowEnd.gatewayTicksEach().length && i < windowStart.gatewayTicksEach().length; i++) {
+            long before = windowStart.gatewayTicksEach()[i];
+            long after = windowEnd.gatewayTicksEach()[i];
+            if (before < 0 || after < 0) {
+                g.writeNull();
+            } else {
+                g.writeNumber(round(ProcStats.ticksToMicros(after - before) / 1e6 / seconds));
+            }
+        }
+        g.writeEndArray();
         nullableNumber(g, "cpuMicrosPerDelivery", received == 0 || !windowCpu ? null : windowMicros / received);
         nullableNumber(g, "cpuMicrosPerPublishedEvent", accepted == 0 || !windowCpu ? null : windowMicros / accepted);
         kib(g, "rssKiBEnd", windowEnd.gatewayRssKiB());

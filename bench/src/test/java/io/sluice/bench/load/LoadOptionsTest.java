@@ -43,7 +43,7 @@ class LoadOptionsTest {
         assertEquals(1.25, o.rampStep());
         assertEquals(TimeUnit.SECONDS.toNanos(10), o.rampIntervalNanos());
         assertEquals(TimeUnit.MILLISECONDS.toNanos(100), o.rampP99LimitNanos());
-        assertEquals(0, o.gatewayPid());
+        assertEquals(List.of(), o.gatewayPids());
         assertEquals(1, o.processes());
         assertFalse(o.isChild());
         assertEquals("30s", o.values().get("duration"));
@@ -75,7 +75,7 @@ class LoadOptionsTest {
         assertEquals(1.5, o.rampStep());
         assertEquals(TimeUnit.SECONDS.toNanos(5), o.rampIntervalNanos());
         assertEquals(TimeUnit.MILLISECONDS.toNanos(50), o.rampP99LimitNanos());
-        assertEquals(4242, o.gatewayPid());
+        assertEquals(List.of(4242L), o.gatewayPids());
         assertTrue(o.gatewayGc());
         assertEquals(2, o.processes());
         assertEquals(1, o.threads());
@@ -112,6 +112,30 @@ class LoadOptionsTest {
         assertEquals(new java.net.InetSocketAddress("127.0.0.1", 9001),
                 parse("--url", "http://127.0.0.1:9000", "--publish-url", "http://127.0.0.1:9001").publishAddress());
         assertTrue(error("--publish-url", "https://x").startsWith("--publish-url:"));
+    }
+
+    @Test
+    void severalUrlsSpreadTheStreamsRoundRobinOverTheNodes() {
+        LoadOptions o = parse("--url", "http://127.0.0.1:9000/p,http://127.0.0.2:9001/p/");
+        assertEquals(2, o.nodes().size());
+        assertEquals("/p", o.basePath());
+        assertEquals(new java.net.InetSocketAddress("127.0.0.1", 9000), o.nodeAddress(0));
+        assertEquals(new java.net.InetSocketAddress("127.0.0.2", 9001), o.nodeAddress(1));
+        assertEquals("127.0.0.2:9001", o.hostHeader(1));
+        assertEquals(List.of(0, 1, 0, 1), List.of(o.nodeOf(0), o.nodeOf(1), o.nodeOf(2), o.nodeOf(3)));
+        assertEquals(new java.net.InetSocketAddress("127.0.0.1", 9000), o.publishAddress());
+        assertEquals(50, o.sourceAddresses().size());
+        assertEquals(0, parse("--url", "http://127.0.0.1:9000,http://10.0.0.1:9000").sourceAddresses().size());
+        assertTrue(error("--url", "http://127.0.0.1:9000/a,http://127.0.0.1:9001/b").contains("one path prefix"));
+        assertTrue(error("--url", "http://127.0.0.1:9000,").startsWith("--url:"));
+    }
+
+    @Test
+    void severalGatewayPids() {
+        assertEquals(List.of(11L, 12L), parse("--gateway-pid", "11,12").gatewayPids());
+        assertTrue(error("--gateway-pid", "11,11").startsWith("--gateway-pid:"));
+        assertTrue(error("--gateway-pid", "0").startsWith("--gateway-pid:"));
+        assertTrue(error("--gateway-pid", "11,x").startsWith("--gateway-pid:"));
     }
 
     @Test
