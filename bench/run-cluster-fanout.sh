@@ -36,7 +36,8 @@ OUT=bench/results/$(date -u +%Y-%m-%dT%H%MZ)-cluster-fanout
 mkdir -p "$OUT"
 # As bench/run-scenarios.sh: fixed heap, leak detection off, one event loop per gateway, no access log.
 GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
-GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off)
+GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off
+  --max-connections=10000000 --max-connections-per-user=10000000)
 GENERATOR_JVM=(-Xms1g -Xmx1g -XX:+UseParallelGC)
 LOAD=(--streams 1000 --topics shared --payload 150 --batch 20 --publishers 4)
 P99_LIMIT_MS=100

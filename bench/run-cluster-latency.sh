@@ -18,7 +18,8 @@ OUT=bench/results/$(date -u +%Y-%m-%dT%H%MZ)-cluster
 mkdir -p "$OUT"
 GATEWAY_JVM=(-Xms512m -Xmx512m -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
 # As bench/run-scenarios.sh: the access log is off (one line per publish would measure the log).
-GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off)
+GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off
+  --max-connections=10000000 --max-connections-per-user=10000000)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -24,7 +24,10 @@ GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
 IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss256k
           -Dio.netty.leakDetection.level=disabled)
 # The access log is off: one line per publish would measure the log, not the gateway (docs/operations.md).
-GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off)
+# Limits off: the generator opens thousands of streams from a few loopback addresses, which the default
+# maxConnectionsPerUser (100 per anonymous client address) would refuse with 429.
+GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off
+  --max-connections=10000000 --max-connections-per-user=10000000)
 GENERATOR_JVM=(-Xms1g -Xmx1g -XX:+UseParallelGC)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
