@@ -2,6 +2,7 @@ package io.sluice.stream;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.http.CloseReason;
 import io.sluice.sse.SseFrames;
 
 import java.util.concurrent.TimeUnit;
@@ -34,6 +35,7 @@ final class CredentialExpiry {
         if (!ctx.channel().isActive()) {
             return;
         }
+        CloseReason.mark(ctx.channel(), CloseReason.TOKEN_EXPIRED);
         // Closed at once, not after the write completes: a stream that stopped draining must not keep receiving
         // events past its token's life. A client that is reading gets the frame (flush writes it to the socket
         // before the FIN); one that is not falls back on the retry: it got with connected.

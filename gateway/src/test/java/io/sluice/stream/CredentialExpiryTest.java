@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.sluice.http.CloseReason;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ class CredentialExpiryTest {
             frame.release();
         }
         assertFalse(channel.isActive(), "the connection is closed");
+        assertEquals(CloseReason.TOKEN_EXPIRED, CloseReason.of(channel), "the access log reports why");
         assertNull(channel.readOutbound());
         assertFalse(channel.finish());
     }
