@@ -9,24 +9,24 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.sluice.admin.MetricsEndpoint;
 import io.sluice.admin.StatsEndpoint;
+import io.sluice.api.ApiError;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.QueryParams;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.config.SluiceConfig;
 import io.sluice.dashboard.DashboardFeed;
 import io.sluice.fanout.FanoutCore;
-import io.sluice.history.SnapshotService;
-import io.sluice.http.ApiError;
 import io.sluice.http.CorsPolicy;
-import io.sluice.http.HttpResponses;
-import io.sluice.http.QueryParams;
-import io.sluice.http.RequestRouter;
 import io.sluice.http.RequestRouter.Route;
 import io.sluice.http.RequestRouter.Routes;
+import io.sluice.http.RequestRouter;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.publish.PublishParser;
 import io.sluice.publish.PublishService;
+import io.sluice.stream.SnapshotService;
 import io.sluice.stream.StreamService;
 
 import java.io.IOException;
@@ -82,7 +82,8 @@ public final class Endpoints {
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
                 metrics);
-        StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason);
+        StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason,
+                SluiceServerInitializer::toStreamPhase);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),

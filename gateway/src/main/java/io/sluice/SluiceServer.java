@@ -1,11 +1,10 @@
 package io.sluice;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -13,26 +12,16 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.sluice.admin.MetricsEndpoint;
-import io.sluice.admin.StatsEndpoint;
-import io.sluice.auth.AccessPolicy;
+import io.sluice.api.CloseReason;
 import io.sluice.auth.AccessPolicies;
+import io.sluice.auth.AccessPolicy;
 import io.sluice.backplane.Backplane;
-import io.sluice.backplane.LocalBackplane;
-import io.sluice.backplane.RedisBackplane;
-import io.sluice.config.RedisAddress;
 import io.sluice.config.SluiceConfig;
-import io.sluice.dashboard.DashboardFeed;
-import io.sluice.dashboard.LatencyPercentiles;
 import io.sluice.fanout.FanoutCore;
-import io.sluice.http.CloseReason;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.stream.StreamService;
-import io.sluice.metrics.MicrometerMetrics;
-import io.sluice.metrics.NodeMeters;
-import io.sluice.metrics.StatsSampler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,47 +32,36 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway process: event loops, fan-out, the public listener and the management listener, wired once.
- * {@link #start} binds both listeners or fails; {@link #close} stops accepting, closes every connection,
- * stops the loops and releases every buffer the fan-out and history hold.
+ * The gateway process: bootstrap and lifecycle. It creates the event loops, has {@link GatewayNode} assemble what the
+ * node runs on them, binds the public and management listeners, and stops it all: {@link #drain} (SIGTERM) ends the
+ * open streams spread over {@code drainWindow}, {@link #close} stops accepting, closes every connection, stops the
+ * loops and releases every buffer the fan-out and history hold.
  */
 public final class SluiceServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
+    /** Time a stream ended last in the drain window gets to take its retry: line before the close. */
+    private static final long DRAIN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final SluiceConfig config;
     private final EventLoopGroup group;
     /**
-     * One loop of its own for the management listener and the stats sampler: a scrape or a sample walks
-     * every gauge or topic and takes milliseconds, which must never delay a stream's loop.
+     * One loop of its own for the management listener, the stats sampler and the dashboard: a scrape or a sample
+     * walks every gauge or topic and takes milliseconds, which must never delay a stream's loop.
      */
     private final EventLoopGroup managementGroup;
-    private final CountingMetrics metrics;
-    private final PrometheusMeterRegistry registry;
-    private final NodeMeters nodeMeters;
-    private final FanoutCore fanout;
-    private final Backplane backplane;
-    private final AccessPolicy access;
-    private final ConnectionLimiter connectionLimiter;
+    private final GatewayNode node;
     private final Channel publicChannel;
     private final Channel managementChannel;
     /** Every accepted connection; closed by {@link #close()} before the loops stop. */
     private final ChannelGroup connections = new DefaultChannelGroup("sluice-connections", GlobalEventExecutor.INSTANCE);
-    private final DemoClock demoClock;
-    private final DashboardFeed dashboard;
-    /** Its latest sample feeds /v1/stats and the dashboard's top topics; both read it on the management loop. */
-    private final StatsSampler statsSampler;
-    /** Read by the dashboard's sampler only. */
-    private final LatencyPercentiles deliveryLatency;
     private final String transportName;
-    /** Time a stream ended last in the drain window gets to take its retry: line before the close. */
-    private static final long DRAIN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
     private volatile boolean draining;
     private volatile boolean closed;
 
     private SluiceServer(SluiceConfig config) throws InterruptedException {
         this.config = config;
         // First: a bad key file must stop start-up (ConfigException) before any thread or socket exists.
-        this.access = AccessPolicies.fromConfig(config);
+        AccessPolicy access = AccessPolicies.fromConfig(config);
         Transports transport = Transports.select(config.transport());
         this.transportName = transport.name();
         int threads = config.resolvedEventLoopThreads();
@@ -91,61 +69,29 @@ public final class SluiceServer implements AutoCloseable {
                 transport.ioHandlerFactory());
         this.managementGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-mgmt"),
                 transport.ioHandlerFactory());
-        this.metrics = new CountingMetrics();
-        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        MicrometerMetrics reported = new MicrometerMetrics(registry, metrics);
-        RedisAddress redis = config.redisAddress();
-        if (redis == null) {
-            this.fanout = new FanoutCore(group, config.historySize(), config.fanoutQueueCapacity(),
-                    config.heartbeatInterval().toNanos(), reported);
-            this.backplane = new LocalBackplane(fanout);
-        } else {
-            this.fanout = FanoutCore.forSharedLog(group, config.historySize(), config.fanoutQueueCapacity(),
-                    config.heartbeatInterval().toNanos(), reported);
-            RedisBackplane clustered = new RedisBackplane(redis, config.redisStreamKey(), config.redisStreamMaxLen(),
-                    config.redisStreamMaxAge(), fanout, reported);
-            // connects in the background; /readyz is 503 until the stream's retained window is read
-            clustered.start();
-            this.backplane = clustered;
-        }
+        this.node = GatewayNode.assemble(config, access, group, (EventLoop) managementGroup.next(), connections);
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
-        StatsSampler sampler = new StatsSampler(fanout.topics(), metrics);
-        this.statsSampler = sampler;
-        this.nodeMeters = new NodeMeters(new NodeMeters.Sources(group, PooledByteBufAllocator.DEFAULT.metric(),
-                backplane::isUp, this::isReady, config.maxConnections(), fanout.topics(), sampler));
-        nodeMeters.bindTo(registry);
-        managementGroup.next().scheduleWithFixedDelay(sampler, 0, 1, TimeUnit.SECONDS);
-        this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
-        this.dashboard = new DashboardFeed(managementGroup.next(), this::dashboardTotals);
-        Endpoints endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason,
-                connections, dashboard);
-        this.connectionLimiter = endpoints.connectionLimiter();
         try {
-            pub = bind(group, transport, config.port(), endpoints.publicInitializer());
-            mgmt = bind(managementGroup, transport, config.managementPort(), endpoints.managementInitializer(
-                    new MetricsEndpoint(registry), new StatsEndpoint(metrics, fanout.topics(), sampler)));
+            pub = bind(group, transport, config.port(), node.publicInitializer());
+            mgmt = bind(managementGroup, transport, config.managementPort(), node.managementInitializer());
             started = true;
         } finally {
             if (!started) {
                 closeQuietly(pub);
                 closeQuietly(mgmt);
-                dashboard.close();
+                node.stopProducers();
                 managementGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-                backplane.close();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-                nodeMeters.close();
-                registry.close();
-                fanout.release();
+                node.release();
             }
         }
         this.publicChannel = pub;
         this.managementChannel = mgmt;
-        this.demoClock = access.isOpen() && config.devClock()
-                ? new DemoClock(group.next(), backplane, PooledByteBufAllocator.DEFAULT) : null;
-        log.info("transport={} eventLoops={} backplane={} historySize={}", transportName, threads, backplane.describe(),
-                config.historySize());
+        node.startDemoClock(group.next());
+        log.info("transport={} eventLoops={} backplane={} historySize={}", transportName, threads,
+                node.backplane().describe(), config.historySize());
         if (access.isOpen()) {
             log.warn("!!! OPEN DEVELOPMENT MODE: no auth is configured; anyone can read and publish every topic."
                     + " Never expose this gateway to a network you do not control. !!!");
@@ -172,21 +118,21 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     public FanoutCore fanout() {
-        return fanout;
+        return node.fanout();
     }
 
     /** Where publishes go; {@link Backplane#isUp()} is what a {@code sluice_backplane_up} gauge reads. */
     public Backplane backplane() {
-        return backplane;
+        return node.backplane();
     }
 
     public CountingMetrics metrics() {
-        return metrics;
+        return node.metrics();
     }
 
     /** Open streams on this node against maxConnections and maxConnectionsPerUser. */
     public ConnectionLimiter connectionLimiter() {
-        return connectionLimiter;
+        return node.connectionLimiter();
     }
 
     public SluiceConfig config() {
@@ -200,7 +146,7 @@ public final class SluiceServer implements AutoCloseable {
 
     /** Whether this node should receive traffic: not draining, backplane up. */
     public boolean isReady() {
-        return notReadyReason() == null;
+        return node.isReady();
     }
 
     private Channel bind(EventLoopGroup loops, Transports transport, int port, SluiceServerInitializer initializer)
@@ -219,22 +165,6 @@ public final class SluiceServer implements AutoCloseable {
         return b.bind(new InetSocketAddress(config.bindAddress(), port)).sync().channel();
     }
 
-    /** The dashboard's view of this node; on the dashboard's loop, once a second. */
-    private DashboardFeed.Totals dashboardTotals() {
-        LatencyPercentiles.Sample latency = deliveryLatency.sample();
-        return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
-                metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
-                statsSampler.latest().topTopics());
-    }
-
-    /** Why this node should not get traffic now, or null when ready. */
-    private String notReadyReason() {
-        if (draining || closed) {
-            return "draining";
-        }
-        return backplane.isUp() ? null : "backplane " + backplane.describe() + " is down";
-    }
-
     /**
      * Graceful stop, first half (CONTRACT §8 SIGTERM): from now on {@code /readyz} answers 503 and new streams
      * are refused (EventSource-safe, §6); the open streams are ended one by one, spread evenly over
@@ -248,6 +178,7 @@ public final class SluiceServer implements AutoCloseable {
             return;
         }
         draining = true;
+        node.startDraining();
         List<Channel> streams = new ArrayList<>();
         for (Channel ch : connections) {
             if (Boolean.TRUE.equals(ch.attr(StreamService.STREAM).get())) {
@@ -284,10 +215,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         closed = true;
         draining = true;
-        if (demoClock != null) {
-            demoClock.stop();
-        }
-        dashboard.close();
+        node.startDraining();
         closeQuietly(publicChannel);
         closeQuietly(managementChannel);
         // Close connections on their own loops first, so each stream leaves fan-out through channelInactive.
@@ -295,13 +223,11 @@ public final class SluiceServer implements AutoCloseable {
         // closing and such a channel never fires channelInactive or handlerRemoved.
         connections.forEach(c -> CloseReason.mark(c, CloseReason.SERVER_STOPPING));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        // before the loops stop: a backplane's reader hands events to their queues
-        backplane.close();
+        // before the loops stop: the clock, the dashboard and a backplane's reader hand work to them
+        node.stopProducers();
         managementGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-        nodeMeters.close();
-        registry.close();
-        fanout.release();
+        node.release();
         log.info("stopped");
     }
 

@@ -5,8 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.sluice.http.HttpResponses;
-import io.sluice.http.QueryParams;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.QueryParams;
 
 import java.nio.charset.StandardCharsets;
 

@@ -3,13 +3,11 @@ package io.sluice.admin;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.Json;
+import io.sluice.api.QueryParams;
 import io.sluice.fanout.TopicRegistry;
-import io.sluice.http.HttpResponses;
-import io.sluice.http.Json;
-import io.sluice.http.QueryParams;
 import io.sluice.metrics.CountingMetrics;
-import io.sluice.metrics.NodeStats;
-import io.sluice.metrics.StatsSampler;
 
 /**
  * {@code GET /v1/stats} on the management listener (CONTRACT §8):

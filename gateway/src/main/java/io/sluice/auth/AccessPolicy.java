@@ -2,8 +2,8 @@ package io.sluice.auth;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
-import io.sluice.http.ApiException;
-import io.sluice.http.QueryParams;
+import io.sluice.api.ApiException;
+import io.sluice.api.QueryParams;
 
 /**
  * The authentication and authorisation hook (CONTRACT §5). Implementations are immutable and thread-safe;

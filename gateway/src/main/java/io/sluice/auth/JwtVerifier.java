@@ -26,11 +26,10 @@ import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
-import io.sluice.fanout.Grammar;
-import io.sluice.http.ApiError;
-import io.sluice.http.ApiException;
-import io.sluice.http.HttpResponses;
-
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.Grammar;
+import io.sluice.api.HttpResponses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -242,7 +241,7 @@ final class JwtVerifier {
                 return patterns;
             }
         }
-        throw invalid("token: claim sluice." + name + " must be an array of topic patterns (" + TopicPatterns.RULE + ")");
+        throw invalid("token: claim sluice." + name + " must be an array of topic patterns (" + Grammar.TOPIC_PATTERN_RULE + ")");
     }
 
     /** {@code epochMillis + skew}, kept below {@link Principal#NEVER} (which means "no exp"). */

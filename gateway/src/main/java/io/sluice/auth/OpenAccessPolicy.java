@@ -1,7 +1,7 @@
 package io.sluice.auth;
 
 import io.netty.handler.codec.http.HttpRequest;
-import io.sluice.http.QueryParams;
+import io.sluice.api.QueryParams;
 
 /**
  * Development mode: no auth configured, every caller is anonymous and may read and publish every topic.

@@ -1,11 +1,11 @@
 package io.sluice.auth;
 
 import io.netty.handler.codec.http.HttpRequest;
-import io.sluice.fanout.Grammar;
-import io.sluice.http.ApiError;
-import io.sluice.http.ApiException;
-import io.sluice.http.HttpResponses;
-import io.sluice.http.QueryParams;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.Grammar;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.QueryParams;
 
 import java.util.List;
 

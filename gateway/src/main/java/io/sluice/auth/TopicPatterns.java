@@ -1,7 +1,7 @@
 package io.sluice.auth;
 
-import io.sluice.fanout.Glob;
-import io.sluice.fanout.Grammar;
+import io.sluice.api.Glob;
+import io.sluice.api.Grammar;
 
 import java.util.List;
 
@@ -10,14 +10,13 @@ import java.util.List;
  * on topic names where {@code *} matches any run of characters, possibly empty, including {@code /}. Stateless.
  */
 final class TopicPatterns {
-    static final String RULE = "1-200 characters from A-Z a-z 0-9 - _ . ~ : / @ and * (any run)";
 
     private TopicPatterns() {
     }
 
-    /** Whether {@code pattern} is a pattern: a topic, once each {@code *} is read as one topic character. */
+    /** Whether {@code pattern} is a topic pattern (CONTRACT §5): topic characters and {@code *}, 1-200 of them. */
     static boolean isValid(String pattern) {
-        return Grammar.isTopic(pattern.replace('*', 'x'));
+        return Grammar.isTopicPattern(pattern);
     }
 
     /** Whether any of {@code patterns} matches {@code topic}. */

@@ -1,6 +1,6 @@
 package io.sluice.backplane;
 
-import java.util.concurrent.ThreadLocalRandom;
+import io.sluice.api.Jitter;
 
 /**
  * Reconnect delays: exponential from {@code base}, capped at {@code max}, with "equal jitter" (a delay is
@@ -26,7 +26,7 @@ final class Backoff {
     long nextDelayMillis() {
         long step = Math.min(maxMillis, baseMillis << Math.min(attempt, 30));
         attempt++;
-        return step / 2 + ThreadLocalRandom.current().nextLong(step - step / 2 + 1);
+        return Jitter.uniform(step / 2, step + 1);
     }
 
     /** Attempts since the last {@link #reset()}. */

@@ -3,9 +3,9 @@ package io.sluice.backplane;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.netty.buffer.ByteBufAllocator;
+import io.sluice.api.Grammar;
+import io.sluice.api.Json;
 import io.sluice.fanout.EncodedEvent;
-import io.sluice.fanout.Grammar;
-import io.sluice.http.Json;
 import io.sluice.sse.SseEncoder;
 
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package io.sluice.config;
 
 import io.netty.util.NetUtil;
+import io.sluice.api.Grammar;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,8 +30,6 @@ import java.util.regex.Pattern;
  * @param <T> the Java type of the key's value
  */
 public final class ConfigKey<T> {
-    /** The characters of the topic grammar besides letters and digits (CONTRACT section 1). */
-    private static final String TOPIC_CHARS = "-_.~:/@";
     /** A browser origin: scheme, host, optional port; no path. */
     private static final Pattern ORIGIN =
             Pattern.compile("https?://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?");
@@ -130,7 +129,7 @@ public final class ConfigKey<T> {
             List.of(),
             "Static API keys a backend may publish with (Authorization: Bearer <key>), to any topic. Never logged.");
     public static final ConfigKey<List<String>> PUBLIC_TOPICS = key("publicTopics",
-            ValueType.list(ConfigKey::isTopicPattern, "topic patterns (topic characters, * = any run of characters)"),
+            ValueType.list(Grammar::isTopicPattern, "topic patterns (topic characters, * = any run of characters)"),
             List.of(),
             "Topic patterns anonymous streams and snapshots may read once auth is configured.");
     public static final ConfigKey<List<String>> ALLOWED_ORIGINS = key("allowedOrigins",
@@ -342,11 +341,6 @@ public final class ConfigKey<T> {
 
     private static boolean isRedisKey(String key) {
         return key.length() <= 200 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
-    }
-
-    private static boolean isTopicPattern(String pattern) {
-        return pattern.length() <= 200 && pattern.chars().allMatch(c -> c == '*' || TOPIC_CHARS.indexOf(c) >= 0
-                || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
     }
 
     private static boolean isOrigin(String origin) {

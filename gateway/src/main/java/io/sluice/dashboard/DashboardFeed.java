@@ -1,6 +1,9 @@
 package io.sluice.dashboard;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,14 +11,14 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.http.HttpResponses;
-import io.sluice.http.Json;
-import io.sluice.metrics.NodeStats.TopicStreams;
-import io.sluice.metrics.NodeStats;
+import io.sluice.admin.NodeStats.TopicStreams;
+import io.sluice.admin.NodeStats;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.Json;
+import io.sluice.sse.SseFrames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,6 +36,10 @@ import java.util.concurrent.TimeUnit;
  * a viewer's channel through that channel's own event loop ({@code EventLoop.execute}), in the order they were
  * taken, so a viewer never sees a live sample before the replay. Rates are computed here from the source's
  * running totals, so the source only reads counters and never blocks.
+ *
+ * <p>Flow control: each sample is encoded once ({@link SseFrames}) and shared by every viewer. A viewer whose socket
+ * is above its high write watermark skips samples until it drains (its charts show a gap), so a stalled page holds
+ * at most its watermark, never a queue of samples.
  */
 public final class DashboardFeed implements AutoCloseable {
     /** Samples kept and replayed: 15 minutes at one per second. */
@@ -120,9 +127,12 @@ public final class DashboardFeed implements AutoCloseable {
             }
             window.addLast(frame);
             for (Channel viewer : viewers) {
-                viewer.eventLoop().execute(() ->
+                viewer.eventLoop().execute(() -> {
+                    if (viewer.isWritable()) {
                         viewer.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(frame)))
-                                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE));
+                                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                    }
+                });
             }
         } catch (RuntimeException e) {
             log.warn("dashboard sample failed", e); // keep sampling: the next second may succeed
@@ -151,6 +161,11 @@ public final class DashboardFeed implements AutoCloseable {
             NodeStats.writeTopTopics(g, now.topTopics());
             g.writeEndObject();
         });
-        return ("event: sample\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuf encoded = SseFrames.systemEvent(UnpooledByteBufAllocator.DEFAULT, "sample", json);
+        try {
+            return ByteBufUtil.getBytes(encoded);
+        } finally {
+            encoded.release();
+        }
     }
 }

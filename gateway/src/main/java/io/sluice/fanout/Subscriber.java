@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.sluice.history.LongList;
 import io.sluice.sse.SseFrames;
 
 import java.util.ArrayList;

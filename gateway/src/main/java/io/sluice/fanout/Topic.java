@@ -1,7 +1,5 @@
 package io.sluice.fanout;
 
-import io.sluice.history.TopicHistory;
-
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**

@@ -1,5 +1,7 @@
 package io.sluice.fanout;
 
+import io.sluice.api.Glob;
+
 import java.util.List;
 
 /**

@@ -11,7 +11,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AttributeKey;
+import io.sluice.api.CloseReason;
+import io.sluice.api.StreamBytes;
 import io.sluice.auth.Principal;
 import io.sluice.config.SluiceConfig;
 import org.slf4j.Logger;
@@ -36,7 +37,7 @@ import java.util.ArrayDeque;
  * it never sees a fan-out write (those leave from the stream handler's context towards the socket) and costs
  * nothing per event. The stream's record is written on {@code channelInactive}, with the
  * {@link CloseReason} marked on the channel and the event-stream bytes the stream handler left in
- * {@link #STREAM_BYTES} (the fan-out counts them beside each write it already makes).
+ * {@link StreamBytes} (the fan-out counts them beside each write it already makes).
  * A request whose connection closes before its response is logged the same way.
  *
  * <p>Users: the {@link Principal#CHANNEL_ATTRIBUTE} present when the response head passes, cleared when a new
@@ -49,11 +50,6 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     public static final String LOGGER_NAME = "sluice.access";
     private static final Logger ACCESS = LoggerFactory.getLogger(LOGGER_NAME);
     private static final String STREAM_CONTENT_TYPE = "text/event-stream";
-    /**
-     * Event-stream body bytes handed to a stream's socket, set by the stream handler when the stream leaves the
-     * fan-out (before this handler sees the channel go inactive). Loop thread.
-     */
-    public static final AttributeKey<Long> STREAM_BYTES = AttributeKey.valueOf(AccessLogHandler.class, "streamBytes");
     /** Netty's stand-in for a request whose line could not be parsed (HttpRequestDecoder.createInvalidMessage). */
     private static final String UNPARSED_URI = "/bad-request";
 
@@ -134,14 +130,8 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
             return;
         }
         AccessLogRecord record = new AccessLogRecord(Instant.now(), e.method, e.path, e.status, endNanos - e.startNanos,
-                e.stream ? streamBytes(channel) : e.bytes, e.user, client(channel), close);
+                e.stream ? StreamBytes.of(channel) : e.bytes, e.user, client(channel), close);
         ACCESS.info(json ? record.toJson() : record.toText());
-    }
-
-    /** A stream's body bytes, or -1 ("-") when it never became a stream in the fan-out. */
-    private static long streamBytes(Channel channel) {
-        Long bytes = channel.attr(STREAM_BYTES).get();
-        return bytes == null ? -1 : bytes;
     }
 
     private static String user(Channel channel) {

@@ -1,6 +1,7 @@
 package io.sluice.http;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sluice.api.Json;
 
 import java.math.BigDecimal;
 import java.time.Instant;

@@ -6,6 +6,9 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.HttpResponses;
 
 /**
  * Aggregates a request body up to {@code maxBodyBytes}. A body announced larger by Content-Length is refused

@@ -12,6 +12,10 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.QueryParams;
 import io.sluice.http.RequestRouter.Route;
 import io.sluice.http.RequestRouter.Routes;
 

@@ -11,6 +11,10 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.QueryParams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +24,7 @@ import java.io.IOException;
  * Routes each decoded request to its endpoint and turns every refusal into the §6 JSON error. Stateless and
  * {@link Sharable}: one instance serves every channel of a listener.
  *
- * <p>Pipeline position: after {@link PipelineNames#BODY_LIMIT}. A request that failed to decode (request line
+ * <p>Pipeline position: last, after {@link PipelineNames#FLOW_CONTROL}. A request that failed to decode (request line
  * or headers over their limits, malformed syntax, or a head {@link RequestHead} refused) is answered 431, 400,
  * 417 or 505 and its connection closed, since the decoder cannot find the next request's start. Requests that
  * arrive behind a response that closes the connection are dropped ({@link HttpResponses#isClosing}).
@@ -119,9 +123,11 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
     }
 
     /**
-     * One endpoint: an exact path, or a pattern with one {@code {param}} segment.
+     * One endpoint: an exact path, or a pattern with one {@code {param}} segment, in the middle (as in
+     * {@code /v1/users/{userId}/events}) or at the end. A parameter matches one non-empty path segment: no {@code /}.
      */
     public record Route(String pattern, HttpMethod method, RouteHandler handler) {
+        /** The parameter's value in {@code path}, which {@link #matches} accepted; null for an exact route. */
         String pathParameter(String path) {
             int open = pattern.indexOf('{');
             if (open < 0) {
@@ -138,8 +144,12 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
             }
             String prefix = pattern.substring(0, open);
             String suffix = pattern.substring(pattern.indexOf('}') + 1);
-            return path.length() > prefix.length() + suffix.length() && path.startsWith(prefix) && path.endsWith(suffix)
-                    && path.indexOf('/', prefix.length()) == path.length() - suffix.length();
+            if (path.length() <= prefix.length() + suffix.length() || !path.startsWith(prefix)
+                    || !path.endsWith(suffix)) {
+                return false;
+            }
+            int slash = path.indexOf('/', prefix.length());
+            return slash < 0 || slash >= path.length() - suffix.length();
         }
     }
 

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.sluice.api.ApiError;
+import io.sluice.api.HttpResponses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,8 @@
 package io.sluice.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -12,9 +14,10 @@ import io.sluice.config.SluiceConfig;
 import java.time.Duration;
 
 /**
- * Assembles the HTTP-phase pipeline of a listener, in the order {@link PipelineNames} documents. The router
- * is shared; the codec, the access log, CORS and the aggregator hold per-connection state and are created per
- * channel.
+ * The one owner of the pipeline's shape, in the order {@link PipelineNames} documents: it assembles a listener's
+ * request phase ({@link #initChannel}) and turns a connection into the stream phase ({@link #toStreamPhase}); no
+ * other class adds or removes handlers. The router is shared; the codec, the access log, CORS and the aggregator
+ * hold per-connection state and are created per channel.
  */
 public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     /** Body bytes decoded per chunk; bounds a single read's allocation, not the body (see BODY_LIMIT). */
@@ -71,5 +74,26 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
         p.addLast(PipelineNames.BODY_LIMIT, new BodyLimitAggregator(maxBodyBytes));
         p.addLast(PipelineNames.FLOW_CONTROL, new FlowControlHandler());
         p.addLast(PipelineNames.ROUTER, router);
+    }
+
+    /**
+     * Turns an accepted stream's connection into the stream phase: {@code streamHandler} right after the head,
+     * every request-phase handler removed, only {@link PipelineNames#ACCESS_LOG} left behind it (it sees the close,
+     * never a write). Call on the channel's event loop, after the response head was written through the codec and
+     * CORS (which decorated it). Implements {@code io.sluice.stream.StreamPipeline}.
+     *
+     * @return the stream handler's context: writes from it go straight to the socket
+     */
+    public static ChannelHandlerContext toStreamPhase(ChannelPipeline pipeline, ChannelHandler streamHandler) {
+        pipeline.addFirst(PipelineNames.STREAM, streamHandler);
+        pipeline.remove(PipelineNames.ROUTER);
+        pipeline.remove(PipelineNames.FLOW_CONTROL);
+        pipeline.remove(PipelineNames.BODY_LIMIT);
+        if (pipeline.get(PipelineNames.CORS) != null) {
+            pipeline.remove(PipelineNames.CORS);
+        }
+        pipeline.remove(PipelineNames.HTTP_CODEC);
+        pipeline.remove(PipelineNames.REQUEST_TIMEOUT); // streams never send: no header or idle timeout
+        return pipeline.context(PipelineNames.STREAM);
     }
 }

@@ -6,16 +6,16 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.api.ApiError;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.Jitter;
 import io.sluice.auth.Principal;
-import io.sluice.http.ApiError;
-import io.sluice.http.HttpResponses;
 import io.sluice.limits.ConnectionLimiter.Admission;
 import io.sluice.limits.ConnectionLimiter.Refusal;
 import io.sluice.limits.ConnectionLimiter.Slot;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.sse.SseFrames;
 
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Admits an authenticated, validated stream request against the connection limits (CONTRACT §6), or answers the
@@ -130,7 +130,7 @@ public final class StreamAdmission {
 
     /** Uniform in [backoff, 2 × backoff). Any thread. */
     public int jitteredBackoffMillis() {
-        return backoffMillis + ThreadLocalRandom.current().nextInt(backoffMillis);
+        return (int) Jitter.uniform(backoffMillis, 2L * backoffMillis);
     }
 
     /** {@code Retry-After} in whole seconds, rounded up so a client never comes back early. */

@@ -15,9 +15,10 @@ import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
-import io.sluice.fanout.TopicRegistry;
 
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The gauges that describe the node rather than its traffic: readiness, backplane, configured limit, topics
@@ -26,7 +27,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Threading: every gauge is read at scrape time on the thread that scrapes (the management loop) and only
  * reads thread-safe state: volatile flags, atomic counts, the allocator's metric view, the executors' queue
- * sizes and the {@link StatsSampler}'s latest snapshot. Nothing here runs on a stream's event loop.
+ * sizes and the stats sampler's latest snapshot. Nothing here runs on a stream's event loop.
  */
 public final class NodeMeters implements MeterBinder, AutoCloseable {
     private final Sources sources;
@@ -37,9 +38,11 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
      *
      * @param loops the event loops that serve streams; one pending-tasks gauge each, tagged by index
      * @param maxConnections the configured limit of open streams
+     * @param topics the topics the node knows now (thread-safe)
+     * @param historyEvents the events retained in history, as last sampled (thread-safe, never a walk)
      */
     public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
-                          BooleanSupplier ready, int maxConnections, TopicRegistry topics, StatsSampler stats) {
+                          BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents) {
     }
 
     public NodeMeters(Sources sources) {
@@ -54,9 +57,9 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
                 .description("1 while /readyz answers 200").register(registry);
         Gauge.builder(SluiceMeters.CONNECTIONS_MAX, sources::maxConnections)
                 .description("Configured maxConnections: most open streams on this node").register(registry);
-        Gauge.builder(SluiceMeters.TOPICS, sources.topics(), TopicRegistry::size)
+        Gauge.builder(SluiceMeters.TOPICS, sources.topics(), IntSupplier::getAsInt)
                 .description("Topics this node knows").register(registry);
-        Gauge.builder(SluiceMeters.HISTORY_EVENTS, sources.stats(), s -> s.latest().historyEvents())
+        Gauge.builder(SluiceMeters.HISTORY_EVENTS, sources.historyEvents(), LongSupplier::getAsLong)
                 .description("Events retained in history, all topics (sampled every second)").register(registry);
         int index = 0;
         for (EventExecutor executor : sources.loops()) {

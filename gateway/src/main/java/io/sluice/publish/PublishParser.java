@@ -10,12 +10,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.Grammar;
+import io.sluice.api.Json;
+import io.sluice.api.QueryParams;
 import io.sluice.fanout.EncodedEvent;
-import io.sluice.fanout.Grammar;
-import io.sluice.http.ApiError;
-import io.sluice.http.ApiException;
-import io.sluice.http.Json;
-import io.sluice.http.QueryParams;
 import io.sluice.sse.SseEncoder;
 
 import java.io.ByteArrayOutputStream;

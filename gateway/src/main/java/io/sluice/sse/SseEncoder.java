@@ -3,6 +3,7 @@ package io.sluice.sse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.sluice.api.Grammar;
 
 import java.nio.charset.StandardCharsets;
 
@@ -30,7 +31,6 @@ public final class SseEncoder {
     private static final byte[] EVENT_PREFIX = "event: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID_PREFIX = "id: ".getBytes(StandardCharsets.US_ASCII);
-    private static final String DEFAULT_TYPE = "message";
 
     private SseEncoder() {
     }
@@ -140,6 +140,6 @@ public final class SseEncoder {
     }
 
     private static boolean isDefaultType(String type) {
-        return type == null || DEFAULT_TYPE.equals(type);
+        return type == null || Grammar.DEFAULT_TYPE.equals(type);
     }
 }

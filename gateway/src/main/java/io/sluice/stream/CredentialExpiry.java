@@ -2,8 +2,7 @@ package io.sluice.stream;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.sluice.http.CloseReason;
-import io.sluice.sse.SseFrames;
+import io.sluice.api.CloseReason;
 
 import java.util.concurrent.TimeUnit;
 
@@ -32,14 +31,6 @@ final class CredentialExpiry {
     }
 
     private static void end(ChannelHandlerContext ctx, int reconnectMillis) {
-        if (!ctx.channel().isActive()) {
-            return;
-        }
-        CloseReason.mark(ctx.channel(), CloseReason.TOKEN_EXPIRED);
-        // Closed at once, not after the write completes: a stream that stopped draining must not keep receiving
-        // events past its token's life. A client that is reading gets the frame (flush writes it to the socket
-        // before the FIN); one that is not falls back on the retry: it got with connected.
-        ctx.writeAndFlush(SseFrames.retryAndComment(ctx.alloc(), reconnectMillis, REASON), ctx.voidPromise());
-        ctx.channel().close();
+        StreamEnd.atOnce(ctx, reconnectMillis, REASON, CloseReason.TOKEN_EXPIRED);
     }
 }

@@ -5,9 +5,9 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.api.CloseReason;
+import io.sluice.api.StreamBytes;
 import io.sluice.fanout.Subscriber;
-import io.sluice.http.AccessLogHandler;
-import io.sluice.http.CloseReason;
 import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +86,7 @@ final class StreamHandler extends ChannelDuplexHandler {
 
     private void leave(Channel channel) {
         if (subscriber != null) {
-            channel.attr(AccessLogHandler.STREAM_BYTES).set(subscriber.bytesWritten());
+            StreamBytes.record(channel, subscriber.bytesWritten());
             subscriber.unregister();
             subscriber = null;
             metrics.streamClosed();

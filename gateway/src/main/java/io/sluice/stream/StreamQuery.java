@@ -1,11 +1,11 @@
 package io.sluice.stream;
 
 import io.netty.handler.codec.http.HttpHeaders;
-import io.sluice.fanout.Grammar;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.Grammar;
+import io.sluice.api.QueryParams;
 import io.sluice.fanout.TypeFilter;
-import io.sluice.http.ApiError;
-import io.sluice.http.ApiException;
-import io.sluice.http.QueryParams;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

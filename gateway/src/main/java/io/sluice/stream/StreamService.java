@@ -1,28 +1,26 @@
 package io.sluice.stream;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.api.ApiException;
+import io.sluice.api.CloseReason;
+import io.sluice.api.Grammar;
+import io.sluice.api.HttpResponses;
+import io.sluice.api.Jitter;
+import io.sluice.api.Json;
+import io.sluice.api.QueryParams;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.Principal;
 import io.sluice.config.SluiceConfig;
 import io.sluice.fanout.Event;
 import io.sluice.fanout.FanoutCore;
-import io.sluice.fanout.Grammar;
 import io.sluice.fanout.ReplayStart;
 import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TypeFilter;
-import io.sluice.http.ApiException;
-import io.sluice.http.CloseReason;
-import io.sluice.http.HttpResponses;
-import io.sluice.http.Json;
-import io.sluice.http.PipelineNames;
-import io.sluice.http.QueryParams;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.limits.StreamAdmission;
 import io.sluice.limits.TrustedProxies;
@@ -57,15 +55,18 @@ public final class StreamService {
     private final String nodePrefix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 30, 1L << 35), 36);
     private final AtomicLong connectionCounter = new AtomicLong();
     private final Supplier<String> notReadyReason;
+    private final StreamPipeline pipeline;
 
     /**
      * @param limiter the node's stream limits, shared by every listener's stream service
      * @param notReadyReason why this node takes no new streams now (draining, backplane down), or null; such a
      *                       refusal is temporary, so an EventSource is told to retry rather than failed (§6)
+     * @param pipeline turns an accepted request's connection into a stream connection
      */
     public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config,
-                         ConnectionLimiter limiter, Supplier<String> notReadyReason) {
+                         ConnectionLimiter limiter, Supplier<String> notReadyReason, StreamPipeline pipeline) {
         this.notReadyReason = notReadyReason;
+        this.pipeline = pipeline;
         this.admission = new StreamAdmission(limiter, TrustedProxies.of(config.trustedProxies()), metrics,
                 config.reconnectMillis());
         this.fanout = fanout;
@@ -124,18 +125,8 @@ public final class StreamService {
         }
 
         ctx.write(HttpResponses.eventStreamHead(request.protocolVersion()));
-        ChannelPipeline pipeline = ctx.pipeline();
         StreamHandler streamHandler = new StreamHandler(metrics);
-        pipeline.addFirst(PipelineNames.STREAM, streamHandler);
-        pipeline.remove(PipelineNames.ROUTER);
-        pipeline.remove(PipelineNames.FLOW_CONTROL);
-        pipeline.remove(PipelineNames.BODY_LIMIT);
-        if (pipeline.get(PipelineNames.CORS) != null) {
-            pipeline.remove(PipelineNames.CORS); // it has decorated the headers written above
-        }
-        pipeline.remove(PipelineNames.HTTP_CODEC);
-        pipeline.remove(PipelineNames.REQUEST_TIMEOUT); // streams never send: no header or idle timeout
-        ChannelHandlerContext streamCtx = pipeline.context(PipelineNames.STREAM);
+        ChannelHandlerContext streamCtx = pipeline.toStreamPhase(ctx.pipeline(), streamHandler);
 
         String connectionId = nodePrefix + "-" + Long.toString(connectionCounter.incrementAndGet(), 36);
         streamCtx.write(SseFrames.connected(streamCtx.alloc(), config.reconnectMillis(), connectedJson(connectionId, names)));
@@ -171,13 +162,10 @@ public final class StreamService {
      */
     public static void endWithRetry(Channel channel, long retryMillis, String why, CloseReason reason) {
         channel.eventLoop().execute(() -> {
-            ChannelHandlerContext streamCtx = channel.pipeline().context(PipelineNames.STREAM);
-            if (streamCtx == null || !channel.isActive()) {
-                return;
+            ChannelHandlerContext streamCtx = channel.pipeline().context(StreamHandler.class);
+            if (streamCtx != null) {
+                StreamEnd.afterRetryIsWritten(streamCtx, retryMillis, why, reason);
             }
-            CloseReason.mark(channel, reason);
-            streamCtx.writeAndFlush(SseFrames.retryAndComment(streamCtx.alloc(), retryMillis, why))
-                    .addListener(ChannelFutureListener.CLOSE);
         });
     }
 
@@ -186,7 +174,7 @@ public final class StreamService {
      * so clients refused or ended together do not come back together. Any thread.
      */
     public static long jitteredRetryMillis(int reconnectMillis) {
-        return reconnectMillis / 2 + (reconnectMillis == 0 ? 0 : ThreadLocalRandom.current().nextLong(reconnectMillis));
+        return Jitter.around(reconnectMillis);
     }
 
     /** With {@code maxStreamLifetime} set, ends the stream after 80-100% of it (uniformly), with retry:. */
@@ -195,7 +183,7 @@ public final class StreamService {
         if (lifetime <= 0) {
             return;
         }
-        long after = lifetime - ThreadLocalRandom.current().nextLong(lifetime / 5 + 1);
+        long after = Jitter.uniform(lifetime - lifetime / 5, lifetime + 1);
         ScheduledFuture<?> end = channel.eventLoop().schedule(
                 () -> endWithRetry(channel, jitteredRetryMillis(config.reconnectMillis()), "stream lifetime reached; reconnect",
                         CloseReason.LIFETIME),

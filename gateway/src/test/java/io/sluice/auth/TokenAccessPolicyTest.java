@@ -8,9 +8,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.sluice.http.ApiError;
-import io.sluice.http.ApiException;
-import io.sluice.http.QueryParams;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
+import io.sluice.api.QueryParams;
 import io.sluice.testing.TestTokens;
 import org.junit.jupiter.api.Test;
 

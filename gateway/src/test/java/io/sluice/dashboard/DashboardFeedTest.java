@@ -1,11 +1,21 @@
 package io.sluice.dashboard;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.admin.NodeStats.TopicStreams;
 import io.sluice.dashboard.DashboardFeed.Totals;
-import io.sluice.metrics.NodeStats.TopicStreams;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,5 +45,59 @@ class DashboardFeedTest {
         String frame = new String(DashboardFeed.frame(1, t, null, 0), StandardCharsets.UTF_8);
         assertTrue(frame.contains("{\"topic\":\"a\\\"b\",\"streams\":1}"), frame);
         assertFalse(frame.substring(0, frame.length() - 2).substring("event: sample\n".length()).contains("\n"));
+    }
+
+    /** A viewer whose socket stopped draining skips samples (no queue grows) and gets them again once it drains. */
+    @Test
+    void viewerAboveItsWatermarkSkipsSamplesUntilItDrains() {
+        ChannelHandlerContext[] ctx = new ChannelHandlerContext[1];
+        EmbeddedChannel viewer = new EmbeddedChannel(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext c) {
+                ctx[0] = c;
+            }
+        });
+        DashboardFeed feed = new DashboardFeed(viewer.eventLoop(),
+                () -> new Totals(1, 0, 0, 0, Double.NaN, Double.NaN, List.of()));
+        try {
+            viewer.runScheduledPendingTasks();
+            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+            feed.open(ctx[0], request);
+            request.release();
+            assertEquals(2, samplesWritten(viewer), "the head, then the window of one sample");
+
+            viewer.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+            tick(viewer, 3);
+            assertEquals(0, samplesWritten(viewer), "nothing for a viewer above its high watermark");
+
+            viewer.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+            tick(viewer, 1);
+            assertEquals(1, samplesWritten(viewer));
+        } finally {
+            feed.close();
+            viewer.runPendingTasks();
+            viewer.finishAndReleaseAll();
+        }
+    }
+
+    private static void tick(EmbeddedChannel channel, int seconds) {
+        for (int i = 0; i < seconds; i++) {
+            channel.advanceTimeBy(1, TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+            channel.runPendingTasks();
+        }
+    }
+
+    /** Messages written since the last call (the response head and sample frames), released. */
+    private static int samplesWritten(EmbeddedChannel channel) {
+        channel.runPendingTasks();
+        int n = 0;
+        Object o;
+        while ((o = channel.readOutbound()) != null) {
+            assertTrue(o instanceof HttpResponse || o instanceof HttpContent, String.valueOf(o));
+            ReferenceCountUtil.release(o);
+            n++;
+        }
+        return n;
     }
 }

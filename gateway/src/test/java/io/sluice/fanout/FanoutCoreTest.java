@@ -304,6 +304,36 @@ class FanoutCoreTest {
         assertEquals(List.of(": heartbeat\n\n"), drainOutbound());
     }
 
+    /**
+     * Events every 5 s keep a 15 s heartbeat away from a stream that is written to; a second stream on the same topic
+     * whose {@code types} filter lets nothing through is written nothing, so it gets a heartbeat every interval.
+     * Time is the loop's ticker, so a slow machine cannot stretch a gap.
+     */
+    @Test
+    void busyStreamGetsNoHeartbeatWhileAFilteredOneDoes() {
+        start(10);
+        subscribe(TypeFilter.ALL, 10, -1, "t");
+        subscribe(TypeFilter.of(List.of("never")), 10, -1, "t");
+        int events = 0;
+        int heartbeats = 0;
+        for (int second = 1; second <= 60; second++) {
+            channel.advanceTimeBy(1, TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+            if (second % 5 == 0) {
+                publish("t", "message", Integer.toString(second));
+            }
+            for (String frame : drainOutbound()) {
+                if (frame.equals(": heartbeat\n\n")) {
+                    heartbeats++;
+                } else {
+                    events++;
+                }
+            }
+        }
+        assertEquals(12, events);
+        assertEquals(4, heartbeats, "one per 15 s to the filtered stream, none to the busy one");
+    }
+
     @Test
     void unsubscribedChannelGetsNothingAndTopicCountDrops() {
         start(10);

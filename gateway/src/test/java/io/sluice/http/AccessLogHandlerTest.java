@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.api.CloseReason;
 import io.sluice.auth.Principal;
 import io.sluice.config.SluiceConfig;
 import io.sluice.testing.LogCapture;

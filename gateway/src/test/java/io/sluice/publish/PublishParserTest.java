@@ -3,9 +3,9 @@ package io.sluice.publish;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.sluice.api.ApiError;
+import io.sluice.api.ApiException;
 import io.sluice.fanout.EncodedEvent;
-import io.sluice.http.ApiError;
-import io.sluice.http.ApiException;
 import io.sluice.sse.SseEncoder;
 import org.junit.jupiter.api.Test;
 

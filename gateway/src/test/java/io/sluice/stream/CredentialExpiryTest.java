@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.sluice.http.CloseReason;
+import io.sluice.api.CloseReason;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

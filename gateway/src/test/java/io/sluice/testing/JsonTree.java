@@ -2,7 +2,7 @@ package io.sluice.testing;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.sluice.http.Json;
+import io.sluice.api.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

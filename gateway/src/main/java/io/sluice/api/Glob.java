@@ -1,4 +1,4 @@
-package io.sluice.fanout;
+package io.sluice.api;
 
 /**
  * Glob matching where {@code *} matches any run of characters (possibly empty) and every other character

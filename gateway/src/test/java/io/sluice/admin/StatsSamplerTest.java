@@ -1,7 +1,8 @@
-package io.sluice.metrics;
+package io.sluice.admin;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.fanout.FanoutCore;
+import io.sluice.metrics.CountingMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.sluice.fanout;
+package io.sluice.api;
 
 /**
  * The names of CONTRACT §1. Checked at the edge (publish, subscribe, snapshot) so nothing inside ever sees
@@ -9,6 +9,7 @@ public final class Grammar {
     public static final int MAX_TOPIC_LENGTH = 200;
     public static final int MAX_TYPE_LENGTH = 64;
     public static final String TOPIC_RULE = "1-200 characters from A-Z a-z 0-9 - _ . ~ : / @";
+    public static final String TOPIC_PATTERN_RULE = "1-200 characters from A-Z a-z 0-9 - _ . ~ : / @ and * (any run)";
     public static final String TYPE_RULE = "1-64 characters from A-Z a-z 0-9 - _ . :";
     public static final String TYPE_GLOB_RULE = "1-64 characters from A-Z a-z 0-9 - _ . : and * (any run)";
     public static final String DEFAULT_TYPE = "message";
@@ -26,6 +27,11 @@ public final class Grammar {
 
     public static boolean isType(String s) {
         return s != null && s.length() >= 1 && s.length() <= MAX_TYPE_LENGTH && allMatch(s, false, false);
+    }
+
+    /** A topic pattern of {@code publicTopics}, {@code presenceTopics} and token claims: topic characters and {@code *}. */
+    public static boolean isTopicPattern(String s) {
+        return s != null && s.length() >= 1 && s.length() <= MAX_TOPIC_LENGTH && allMatch(s, true, true);
     }
 
     public static boolean isTypeGlob(String s) {

@@ -1,4 +1,4 @@
-package io.sluice.http;
+package io.sluice.api;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -130,7 +130,7 @@ public final class HttpResponses {
     }
 
     /** Records that {@code channel} closes after the response in progress. Call on the channel's loop. */
-    static void markClosing(Channel channel) {
+    public static void markClosing(Channel channel) {
         channel.attr(CLOSING).set(Boolean.TRUE);
     }
 

@@ -1,9 +1,8 @@
-package io.sluice.metrics;
+package io.sluice.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
-
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package io.sluice.history;
+package io.sluice.fanout;
 
 import java.util.Arrays;
 

@@ -1,8 +1,6 @@
-package io.sluice.history;
+package io.sluice.fanout;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.fanout.Event;
-import io.sluice.fanout.TypeFilter;
 
 import java.util.List;
 

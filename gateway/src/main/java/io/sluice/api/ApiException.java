@@ -1,4 +1,4 @@
-package io.sluice.http;
+package io.sluice.api;
 
 /**
  * A request the gateway refuses, with the §6 error to answer. Thrown while reading a request, caught by the

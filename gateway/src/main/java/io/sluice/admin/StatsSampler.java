@@ -1,8 +1,9 @@
-package io.sluice.metrics;
+package io.sluice.admin;
 
-import io.sluice.fanout.Grammar;
+import io.sluice.api.Grammar;
 import io.sluice.fanout.Topic;
 import io.sluice.fanout.TopicRegistry;
+import io.sluice.metrics.CountingMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,9 +1,9 @@
-package io.sluice.http;
+package io.sluice.api;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,11 +1,11 @@
-package io.sluice;
+package io.sluice.demo;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.api.Json;
 import io.sluice.backplane.Backplane;
 import io.sluice.fanout.EncodedEvent;
-import io.sluice.http.Json;
 import io.sluice.sse.SseEncoder;
 
 import java.time.Instant;
@@ -17,13 +17,13 @@ import java.util.concurrent.TimeUnit;
  * Development mode only: publishes {@code {"time":"…"}} as type {@code tick} to {@code demo/clock} every
  * second, through the same backplane as any publisher, so {@code curl -N} shows events at once.
  */
-final class DemoClock {
+public final class DemoClock {
     static final String TOPIC = "demo/clock";
     static final String TYPE = "tick";
 
     private final ScheduledFuture<?> task;
 
-    DemoClock(EventLoop loop, Backplane backplane, ByteBufAllocator alloc) {
+    public DemoClock(EventLoop loop, Backplane backplane, ByteBufAllocator alloc) {
         this.task = loop.scheduleAtFixedRate(() -> {
             byte[] data = Json.write(g -> {
                 g.writeStartObject();
@@ -35,7 +35,7 @@ final class DemoClock {
         }, 1, 1, TimeUnit.SECONDS);
     }
 
-    void stop() {
+    public void stop() {
         task.cancel(false);
     }
 }

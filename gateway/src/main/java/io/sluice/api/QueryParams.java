@@ -1,4 +1,4 @@
-package io.sluice.http;
+package io.sluice.api;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
 

@@ -1,17 +1,16 @@
-package io.sluice.history;
+package io.sluice.stream;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.sluice.api.ApiException;
+import io.sluice.api.Json;
+import io.sluice.api.QueryParams;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.Principal;
 import io.sluice.fanout.Event;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.fanout.Topic;
-import io.sluice.http.ApiException;
-import io.sluice.http.Json;
-import io.sluice.http.QueryParams;
-import io.sluice.stream.StreamQuery;
 
 import java.io.IOException;
 import java.time.Instant;

@@ -1,0 +1,181 @@
+package io.sluice;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.sluice.admin.MetricsEndpoint;
+import io.sluice.admin.StatsEndpoint;
+import io.sluice.admin.StatsSampler;
+import io.sluice.auth.AccessPolicy;
+import io.sluice.backplane.Backplane;
+import io.sluice.backplane.LocalBackplane;
+import io.sluice.backplane.RedisBackplane;
+import io.sluice.config.RedisAddress;
+import io.sluice.config.SluiceConfig;
+import io.sluice.dashboard.DashboardFeed;
+import io.sluice.dashboard.LatencyPercentiles;
+import io.sluice.demo.DemoClock;
+import io.sluice.fanout.FanoutCore;
+import io.sluice.http.SluiceServerInitializer;
+import io.sluice.limits.ConnectionLimiter;
+import io.sluice.metrics.CountingMetrics;
+import io.sluice.metrics.MicrometerMetrics;
+import io.sluice.metrics.NodeMeters;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What one node runs, assembled from its config in dependency order: the metrics and their registry, the fan-out,
+ * the backplane, the node's readiness, the stats sampler and node meters, the dashboard feed, the endpoints of both
+ * listeners and, in open development mode, the demo clock. It binds no socket and owns no thread: {@link SluiceServer}
+ * gives it the event loops and binds its initializers; a test may assemble one on embedded loops and drive
+ * {@link #publicInitializer()} directly.
+ *
+ * <p>Lifecycle, in two halves around the loops' end: {@link #stopProducers()} before the event loops stop (the demo
+ * clock, the dashboard and the backplane's reader hand work to the loops), {@link #release()} after they have
+ * terminated (meters, registry, and every frame the fan-out still holds).
+ */
+final class GatewayNode {
+    private final SluiceConfig config;
+    private final AccessPolicy access;
+    private final CountingMetrics metrics;
+    private final PrometheusMeterRegistry registry;
+    private final FanoutCore fanout;
+    private final Backplane backplane;
+    private final NodeMeters nodeMeters;
+    /** Its latest sample feeds /v1/stats, the history gauge and the dashboard's top topics. */
+    private final StatsSampler statsSampler;
+    /** Read by the dashboard's sampler only. */
+    private final LatencyPercentiles deliveryLatency;
+    private final DashboardFeed dashboard;
+    private final Endpoints endpoints;
+    private final MetricsEndpoint metricsEndpoint;
+    private final StatsEndpoint statsEndpoint;
+    private DemoClock demoClock;
+    private volatile boolean draining;
+
+    /**
+     * @param loops the event loops that serve connections and run the fan-out
+     * @param management the management listener's loop: the stats sampler and the dashboard run there, never on a
+     *                   stream's loop (a sample walks every topic)
+     * @param connections every accepted connection of both listeners joins it
+     */
+    private GatewayNode(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops, EventLoop management,
+                        ChannelGroup connections) {
+        this.config = config;
+        this.access = access;
+        this.metrics = new CountingMetrics();
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MicrometerMetrics reported = new MicrometerMetrics(registry, metrics);
+        RedisAddress redis = config.redisAddress();
+        if (redis == null) {
+            this.fanout = new FanoutCore(loops, config.historySize(), config.fanoutQueueCapacity(),
+                    config.heartbeatInterval().toNanos(), reported);
+            this.backplane = new LocalBackplane(fanout);
+        } else {
+            this.fanout = FanoutCore.forSharedLog(loops, config.historySize(), config.fanoutQueueCapacity(),
+                    config.heartbeatInterval().toNanos(), reported);
+            RedisBackplane clustered = new RedisBackplane(redis, config.redisStreamKey(), config.redisStreamMaxLen(),
+                    config.redisStreamMaxAge(), fanout, reported);
+            // connects in the background; /readyz is 503 until the stream's retained window is read
+            clustered.start();
+            this.backplane = clustered;
+        }
+        this.statsSampler = new StatsSampler(fanout.topics(), metrics);
+        this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
+                backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size,
+                () -> statsSampler.latest().historyEvents()));
+        nodeMeters.bindTo(registry);
+        management.scheduleWithFixedDelay(statsSampler, 0, 1, TimeUnit.SECONDS);
+        this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
+        this.dashboard = new DashboardFeed(management, this::dashboardTotals);
+        this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason, connections,
+                dashboard);
+        this.metricsEndpoint = new MetricsEndpoint(registry);
+        this.statsEndpoint = new StatsEndpoint(metrics, fanout.topics(), statsSampler);
+    }
+
+    /** Assembles a node; starts nothing but its own timers (sampler, dashboard) and, in cluster mode, the reader. */
+    static GatewayNode assemble(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops, EventLoop management,
+                                ChannelGroup connections) {
+        return new GatewayNode(config, access, loops, management, connections);
+    }
+
+    /**
+     * In open development mode with {@code devClock}, starts the {@code demo/clock} tick on {@code loop}; call once
+     * the listeners are bound.
+     */
+    void startDemoClock(EventLoop loop) {
+        if (access.isOpen() && config.devClock()) {
+            demoClock = new DemoClock(loop, backplane, PooledByteBufAllocator.DEFAULT);
+        }
+    }
+
+    SluiceServerInitializer publicInitializer() {
+        return endpoints.publicInitializer();
+    }
+
+    SluiceServerInitializer managementInitializer() {
+        return endpoints.managementInitializer(metricsEndpoint, statsEndpoint);
+    }
+
+    FanoutCore fanout() {
+        return fanout;
+    }
+
+    Backplane backplane() {
+        return backplane;
+    }
+
+    CountingMetrics metrics() {
+        return metrics;
+    }
+
+    ConnectionLimiter connectionLimiter() {
+        return endpoints.connectionLimiter();
+    }
+
+    /** From now on {@code /readyz} answers 503 and new streams are refused. Any thread; never undone. */
+    void startDraining() {
+        draining = true;
+    }
+
+    boolean isReady() {
+        return notReadyReason() == null;
+    }
+
+    /** Why this node should not get traffic now, or null when ready. */
+    String notReadyReason() {
+        if (draining) {
+            return "draining";
+        }
+        return backplane.isUp() ? null : "backplane " + backplane.describe() + " is down";
+    }
+
+    /** First half of the stop: everything that hands work to the event loops stops. Before the loops end. */
+    void stopProducers() {
+        if (demoClock != null) {
+            demoClock.stop();
+        }
+        dashboard.close();
+        backplane.close();
+    }
+
+    /** Second half: meters and every buffer the fan-out holds. Once the event loops have terminated. */
+    void release() {
+        nodeMeters.close();
+        registry.close();
+        fanout.release();
+    }
+
+    /** The dashboard's view of this node; on the management loop, once a second. */
+    private DashboardFeed.Totals dashboardTotals() {
+        LatencyPercentiles.Sample latency = deliveryLatency.sample();
+        return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
+                metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
+                statsSampler.latest().topTopics());
+    }
+}
