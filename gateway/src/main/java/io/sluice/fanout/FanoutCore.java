@@ -242,7 +242,8 @@ public final class FanoutCore {
         pending.frame().retain(loops.length);
         topic.history().append(event);
         for (LoopFanout loop : loops) {
-            loop.offer(event);
+            boolean offered = loop.offer(event);
+            assert offered : "the commit checked every queue for room under the commit lock";
         }
         return topic.streamCount();
     }

@@ -56,8 +56,8 @@ public final class LoopFanout implements Runnable {
     private final long[] batchAcceptedNanos = new long[MAX_BATCH];
     /** The run being delivered; slots are cleared after each run. Loop thread only. */
     private final Event[] run = new Event[MAX_RUN_EVENTS];
-    /** Writes made by the last {@link #deliverRun}. Loop thread only. */
-    private long written;
+    /** Writes made in the drain under way: its budget ({@link #MAX_WRITES_PER_DRAIN}). Loop thread only. */
+    private long drainWrites;
 
     /** Id of the newest event drained here. Loop thread only. */
     private long lastDrainedId;
@@ -101,17 +101,17 @@ public final class LoopFanout implements Runnable {
         return lastDrainedId;
     }
 
-    /** Streams served by this loop. Loop thread only. */
-    int streamCount() {
-        return streams.size();
-    }
-
     /** Free slots, exact for a single producer: the consumer only ever frees more. Commit lock held. */
     int freeSlots() {
         return queue.capacity() - queue.size();
     }
 
-    /** Commit lock held. @return false iff the queue is full */
+    /**
+     * Commit lock held, after {@link #freeSlots()} showed room: the commit lock makes the commit this queue's only
+     * producer, so the offer cannot fail then.
+     *
+     * @return false iff the queue is full
+     */
     boolean offer(Event e) {
         return queue.offer(e);
     }
@@ -137,12 +137,12 @@ public final class LoopFanout implements Runnable {
         int drained = 0;
         int withDeliveries = 0;
         long deliveries = 0;
-        long writes = 0;
+        drainWrites = 0;
         Event pending = null;
         while (true) {
             Event first = pending;
             pending = null;
-            if (first == null && drained < MAX_BATCH && writes < maxWritesPerDrain) {
+            if (first == null && drained < MAX_BATCH && drainWrites < maxWritesPerDrain) {
                 first = queue.relaxedPoll();
             }
             if (first == null) {
@@ -153,7 +153,7 @@ public final class LoopFanout implements Runnable {
             int count = 1;
             int bytes = first.frame().readableBytes();
             while (count < MAX_RUN_EVENTS && bytes < MAX_RUN_BYTES && drained < MAX_BATCH
-                    && writes < maxWritesPerDrain) {
+                    && drainWrites < maxWritesPerDrain) {
                 Event next = queue.relaxedPoll();
                 if (next == null) {
                     break;
@@ -167,7 +167,6 @@ public final class LoopFanout implements Runnable {
                 bytes += next.frame().readableBytes();
             }
             long delivered = deliverRun(count, bytes, now);
-            writes += written;
             deliveries += delivered;
             for (int i = 0; i < count; i++) {
                 Event e = run[i];
@@ -194,38 +193,34 @@ public final class LoopFanout implements Runnable {
     }
 
     /**
-     * Delivers {@code run[0..count)} to the topic's subscribers on this loop and sets {@link #written} to the
-     * writes made.
+     * Delivers {@code run[0..count)} to the topic's subscribers on this loop, adding its writes to
+     * {@link #drainWrites}. A subscriber that takes runs gets the run as one write of a buffer joined on first need
+     * (never when no subscriber takes it); the others get the run's events one by one.
      *
      * @return the events delivered, summed over subscribers
      */
     private long deliverRun(int count, int bytes, long now) {
-        written = 0;
         SubscriberList subscribers = run[0].topic().subscribersOn(index);
         if (subscribers == null || subscribers.size() == 0) {
             return 0;
         }
         ByteBuf joined = null;
-        if (count > 1) {
-            joined = run[0].frame().alloc().directBuffer(bytes, bytes);
-            for (int i = 0; i < count; i++) {
-                ByteBuf f = run[i].frame();
-                joined.writeBytes(f, f.readerIndex(), f.readableBytes());
-            }
-        }
         long delivered = 0;
         try {
             for (int i = subscribers.size() - 1; i >= 0; i--) {
                 Subscriber s = subscribers.get(i);
-                int r = joined == null ? -1 : s.offerRun(run, count, joined, now);
-                if (r > 0) {
-                    delivered += r;
-                    written++;
-                } else if (r < 0) {
+                if (count > 1 && s.takesRunFrom(run[0])) {
+                    if (joined == null) {
+                        joined = join(count, bytes);
+                    }
+                    s.writeRun(joined, now);
+                    delivered += count;
+                    drainWrites++;
+                } else {
                     for (int k = 0; k < count; k++) {
                         if (s.offer(run[k], now)) {
                             delivered++;
-                            written++;
+                            drainWrites++;
                         }
                     }
                 }
@@ -236,6 +231,16 @@ public final class LoopFanout implements Runnable {
             }
         }
         return delivered;
+    }
+
+    /** The frames of {@code run[0..count)} copied back to back into one buffer the caller releases. */
+    private ByteBuf join(int count, int bytes) {
+        ByteBuf joined = run[0].frame().alloc().directBuffer(bytes, bytes);
+        for (int i = 0; i < count; i++) {
+            ByteBuf f = run[i].frame();
+            joined.writeBytes(f, f.readerIndex(), f.readableBytes());
+        }
+        return joined;
     }
 
     void markDirty(Subscriber s) {

@@ -128,75 +128,68 @@ public final class Subscriber {
             return false;
         }
         if (lagging) {
-            if (++lagEvents > maxLag) {
-                closeAsSlowConsumer();
-            }
+            countLag(1);
             return false;
         }
         if (!channel.isWritable()) {
-            if (!channel.isActive()) {
-                // closed by the client: channelInactive will unregister it; not a slow consumer
-                return false;
-            }
-            lagging = true;
-            cursor = e.id() - 1;
-            lagEvents = 1;
-            if (lagEvents > maxLag) {
-                closeAsSlowConsumer();
-            }
+            startLagging(e.id() - 1, 1);
             return false;
         }
-        ctx.write(e.frame().retainedDuplicate(), voidPromise);
-        bytesWritten += e.frame().readableBytes();
-        lastWriteNanos = nowNanos;
-        if (!dirty) {
-            dirty = true;
-            loop.markDirty(this);
-        }
+        write(e.frame(), nowNanos);
         return true;
     }
 
     /**
-     * Offers a run of consecutive live events of one topic, already joined into one buffer, as one write.
-     * Only for the simple case (no type filter, nothing to skip); anything else is left to {@link #offer}.
+     * Whether a run of consecutive live events of one topic starting at {@code first} can go to this subscriber as
+     * one joined write ({@link #writeRun}): it takes every type, has nothing to skip, and is live and writable now.
+     * Otherwise the caller offers the run's events one by one, which also starts or counts a lag.
+     */
+    boolean takesRunFrom(Event first) {
+        return !closed && !lagging && filter.acceptsAll() && first.id() > skipUpTo && channel.isWritable();
+    }
+
+    /**
+     * Writes a run of {@code count} events already joined into one buffer, as one write. Only after
+     * {@link #takesRunFrom} said yes.
      *
      * @param joined the run's frames back to back; shared, written as a retained duplicate
-     * @return events written (all or none), or -1 when the caller must offer the events one by one
      */
-    int offerRun(Event[] run, int count, ByteBuf joined, long nowNanos) {
-        if (closed) {
-            return 0;
-        }
-        if (!filter.acceptsAll() || run[0].id() <= skipUpTo) {
-            return -1;
-        }
-        if (lagging) {
-            lagEvents += count;
-            if (lagEvents > maxLag) {
-                closeAsSlowConsumer();
-            }
-            return 0;
-        }
-        if (!channel.isWritable()) {
-            if (!channel.isActive()) {
-                return 0;
-            }
-            lagging = true;
-            cursor = run[0].id() - 1;
-            lagEvents = count;
-            if (lagEvents > maxLag) {
-                closeAsSlowConsumer();
-            }
-            return 0;
-        }
-        ctx.write(joined.retainedDuplicate(), voidPromise);
-        bytesWritten += joined.readableBytes();
+    void writeRun(ByteBuf joined, long nowNanos) {
+        write(joined, nowNanos);
+    }
+
+    /** Writes a retained duplicate of the shared {@code frame}; flushed with the batch. */
+    private void write(ByteBuf frame, long nowNanos) {
+        ctx.write(frame.retainedDuplicate(), voidPromise);
+        bytesWritten += frame.readableBytes();
         lastWriteNanos = nowNanos;
         if (!dirty) {
             dirty = true;
             loop.markDirty(this);
         }
-        return count;
+    }
+
+    /**
+     * The channel is above its high watermark: from now on live events are skipped and counted, and catch-up will
+     * send everything after {@code fromCursor} from history once the channel drains.
+     */
+    private void startLagging(long fromCursor, int skipped) {
+        if (!channel.isActive()) {
+            // closed by the client: channelInactive will unregister it; not a slow consumer
+            return;
+        }
+        lagging = true;
+        cursor = fromCursor;
+        lagEvents = 0;
+        countLag(skipped);
+    }
+
+    /** Counts live events skipped while lagging; past {@code maxLag} the stream is cut loose. */
+    private void countLag(int skipped) {
+        lagEvents += skipped;
+        if (lagEvents > maxLag) {
+            closeAsSlowConsumer();
+        }
     }
 
     /**
@@ -219,6 +212,10 @@ public final class Subscriber {
     /**
      * Sends skipped or replayed events from history while the channel stays writable. Call on becoming
      * writable and after starting a replay. Leaves the subscriber live when it is level with its loop.
+     *
+     * <p>Each round collects up to {@link #CATCH_UP_BATCH} events per topic (each topic's in id order) and writes
+     * the oldest {@link #CATCH_UP_BATCH} of them across topics, merged by id. Allocation here is per catch-up,
+     * off the live fan-out path.
      */
     public void catchUp() {
         if (!lagging || closed) {
@@ -226,6 +223,8 @@ public final class Subscriber {
         }
         List<ByteBuf> frames = new ArrayList<>(CATCH_UP_BATCH);
         LongList ids = new LongList();
+        int[] heads = new int[topics.length];
+        int[] ends = new int[topics.length];
         int written = 0;
         try {
             while (lagging && channel.isWritable()) {
@@ -238,30 +237,33 @@ public final class Subscriber {
                 }
                 frames.clear();
                 ids.clear();
-                for (Topic topic : topics) {
-                    if (!topic.history().collectFrames(cursor, upTo, filter, CATCH_UP_BATCH, frames, ids, owedAfter)) {
-                        releaseAll(frames, 0);
+                for (int t = 0; t < topics.length; t++) {
+                    heads[t] = frames.size();
+                    if (!topics[t].history().collectFrames(cursor, upTo, filter, CATCH_UP_BATCH, frames, ids, owedAfter)) {
+                        releaseAll(frames);
                         closeAsSlowConsumer();
                         return;
                     }
+                    ends[t] = frames.size();
                 }
                 if (frames.isEmpty()) {
                     cursor = upTo;
                     continue;
                 }
-                int[] order = orderById(ids);
-                int limit = Math.min(order.length, CATCH_UP_BATCH);
-                int i = 0;
-                for (; i < limit && channel.isWritable(); i++) {
-                    ByteBuf frame = frames.set(order[i], null);
+                for (int n = 0; n < CATCH_UP_BATCH && channel.isWritable(); n++) {
+                    int next = oldestRunHead(ids, heads, ends);
+                    if (next < 0) {
+                        break;
+                    }
+                    ByteBuf frame = frames.set(next, null);
                     bytesWritten += frame.readableBytes();
                     ctx.write(frame, voidPromise);
-                    cursor = ids.get(order[i]);
+                    cursor = ids.get(next);
                     written++;
                 }
                 // progress: the lag bound counts events skipped since the stream last moved forward
                 lagEvents = 0;
-                releaseAll(frames, 0);
+                releaseAll(frames);
             }
         } finally {
             if (written > 0) {
@@ -270,6 +272,26 @@ public final class Subscriber {
                 ctx.flush();
             }
         }
+    }
+
+    /**
+     * The index of the oldest event not yet taken among the heads of the per-topic runs {@code [heads[t], ends[t])},
+     * each sorted by id, and advances that run's head; -1 when every run is taken. Ids are unique across topics.
+     */
+    private static int oldestRunHead(LongList ids, int[] heads, int[] ends) {
+        int best = -1;
+        int bestRun = -1;
+        for (int t = 0; t < heads.length; t++) {
+            int head = heads[t];
+            if (head < ends[t] && (best < 0 || ids.get(head) < ids.get(best))) {
+                best = head;
+                bestRun = t;
+            }
+        }
+        if (bestRun >= 0) {
+            heads[bestRun]++;
+        }
+        return best;
     }
 
     /** Writes a heartbeat comment if nothing was written for {@code intervalNanos}. Loop thread. */
@@ -305,26 +327,8 @@ public final class Subscriber {
         channel.close();
     }
 
-    /**
-     * Ids from several topics come as sorted runs; returns the indices in id order. Allocation here is per
-     * catch-up batch, off the live fan-out path.
-     */
-    private static int[] orderById(LongList ids) {
-        int n = ids.size();
-        Integer[] boxed = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            boxed[i] = i;
-        }
-        java.util.Arrays.sort(boxed, (a, b) -> Long.compare(ids.get(a), ids.get(b)));
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = boxed[i];
-        }
-        return order;
-    }
-
-    private static void releaseAll(List<ByteBuf> frames, int from) {
-        for (int i = from; i < frames.size(); i++) {
+    private static void releaseAll(List<ByteBuf> frames) {
+        for (int i = 0; i < frames.size(); i++) {
             ByteBuf f = frames.get(i);
             if (f != null) {
                 f.release();
