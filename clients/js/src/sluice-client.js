@@ -520,7 +520,7 @@ export class SluiceClient {
       onEvent: (event) => this.#receive(toMessage(event), connection),
       onRetry: (millis) => {
         this.#serverRetryMillis = millis;
-        connection.retrySeen = true;
+        connection.retryMillis = millis;
       },
       onComment: (text) => {
         connection.lastComment = text.trim();
@@ -689,8 +689,8 @@ export class SluiceClient {
       const delay = this.#serverRetryMillis ?? this.#backoff.next();
       return { wait: delay, detail: { cause: 'ended' } };
     }
-    if (connection.retrySeen) {
-      return { wait: this.#serverRetryMillis, detail: { cause: 'shed', message: connection.lastComment } };
+    if (connection.retryMillis !== null) {
+      return { wait: connection.retryMillis, detail: { cause: 'shed', message: connection.lastComment } };
     }
     return this.#retryWithBackoff('ended', {});
   }
@@ -854,7 +854,9 @@ class Connection {
   token = undefined;
   /** An event arrived: the gateway accepted the subscription. */
   opened = false;
-  retrySeen = false;
+  /** @type {number | null} the `retry:` this connection sent, if any */
+  retryMillis = null;
+  /** @type {string | undefined} the last comment, which in a shed answer says why */
   lastComment = undefined;
   /** @type {Message[] | null} live events held back while a snapshot is fetched; null when none is */
   heldBack = null;
