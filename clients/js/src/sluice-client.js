@@ -484,7 +484,9 @@ export class SluiceClient {
       return this.#planForRefusal(response);
     }
     await this.#readStream(response, connection);
-    await connection.snapshot; // live events held back behind a snapshot are delivered before moving on
+    while (connection.snapshot) {
+      await connection.snapshot; // held-back live events are delivered (a `reset` among them starts another)
+    }
     return connection.plan ?? this.#planAfterStreamEnd(connection);
   }
 
@@ -617,12 +619,10 @@ export class SluiceClient {
    * @param {Connection} connection
    */
   #loadSnapshot(connection) {
-    if (connection.heldBack) {
-      return; // one snapshot at a time; the one in flight is newer than this reset anyway
-    }
     connection.heldBack = [];
     connection.snapshot = this.#fetchSnapshot(connection).then(
       (snapshot) => {
+        connection.snapshot = undefined;
         for (const event of snapshot.events) {
           this.#deliver(snapshotMessage(event));
         }
@@ -634,6 +634,7 @@ export class SluiceClient {
         }
       },
       (plan) => {
+        connection.snapshot = undefined;
         connection.heldBack = null;
         connection.plan = plan;
         connection.abort.abort();
@@ -702,6 +703,10 @@ export class SluiceClient {
    */
   async #planForRefusal(response) {
     const status = response.status;
+    if (status < 300) {
+      response.body?.cancel().catch(() => {}); // a proxy's page, say, which may never end: not worth reading
+      return this.#retryWithBackoff('not-an-event-stream', { httpStatus: status });
+    }
     const detail = { httpStatus: status, ...(await readError(response)) };
     if (status === 401) {
       return this.#planAfterUnauthorized(detail);
@@ -713,9 +718,6 @@ export class SluiceClient {
       const cause = status === 429 ? 'too-many-connections' : 'unavailable';
       const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
       return retryAfter === null ? this.#retryWithBackoff(cause, detail) : { wait: retryAfter, detail: { cause, ...detail } };
-    }
-    if (status < 300) {
-      return this.#retryWithBackoff('not-an-event-stream', detail); // a proxy's page, say: it may pass
     }
     if (status >= 400 && status < 500 && status !== 408) {
       return { stop: 'closed', detail: { reason: 'refused', ...detail } };
@@ -860,7 +862,7 @@ class Connection {
   lastComment = undefined;
   /** @type {Message[] | null} live events held back while a snapshot is fetched; null when none is */
   heldBack = null;
-  /** @type {Promise<void> | undefined} */
+  /** @type {Promise<void> | undefined} the snapshot being fetched and delivered, if one is */
   snapshot = undefined;
   /** @type {Plan | undefined} set when something decided this connection's end (disconnect, failed snapshot) */
   plan = undefined;

@@ -214,8 +214,9 @@ describe('SluiceClient: reconnecting', () => {
     await until(() => clock.pending === 1);
     assert.equal(statuses.at(-1).cause, 'server-error');
     clock.advance(clock.pendingDelays[0]);
-    (await gateway.request(1)).answer(200, '<html>please log in</html>');
+    const page = (await gateway.request(1)).openStream({ 'Content-Type': 'text/html' }).write('<html>never ending');
     await until(() => clock.pending === 1);
+    assert.ok(page.readerCancelled, 'the body of a page that is not an event stream is cancelled, not read to its end');
     assert.equal(statuses.at(-1).cause, 'not-an-event-stream');
     assert.deepEqual(clock.pendingDelays, [1000]);
   });
@@ -423,6 +424,21 @@ describe('SluiceClient: reset and the snapshot', () => {
     assert.deepEqual(seen.map((e) => e.id), ['4', '5'], 'event 30 waits for the second snapshot');
     second.answer(200, { events: [{ id: '20', topic: 'deploys', type: 'deployment:started', data: 20 }], lastEventId: '20' });
     await until(() => seen.length === 4);
+    assert.deepEqual(seen.map((e) => e.id), ['4', '5', '20', '30']);
+  });
+
+  it('finishes every snapshot, a second one included, before reconnecting after the stream ended', async (t) => {
+    const { gateway, clock, seen, resumed } = await untilReset(t);
+    resumed.write('event: reset\ndata: {"reason":"history-unavailable"}\n\n');
+    resumed.write(frame('30', 'deployment:completed', '30'));
+    await settle();
+    resumed.end();
+    (await gateway.request(2)).answer(200, { events: [], lastEventId: null });
+    const second = await gateway.request(3);
+    await settle();
+    assert.equal(clock.pending, 0, 'no reconnect while the second snapshot is on its way');
+    second.answer(200, { events: [{ id: '20', topic: 'deploys', type: 'deployment:started', data: 20 }], lastEventId: '20' });
+    await until(() => clock.pending === 1);
     assert.deepEqual(seen.map((e) => e.id), ['4', '5', '20', '30']);
   });
 
