@@ -1,5 +1,6 @@
 package io.sluice;
 
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.group.ChannelGroup;
@@ -23,6 +24,7 @@ import io.sluice.http.RequestRouter.Routes;
 import io.sluice.http.RequestRouter;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
+import io.sluice.limits.MemoryGuard;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.publish.PublishParser;
 import io.sluice.publish.PublishService;
@@ -54,6 +56,7 @@ public final class Endpoints {
     private final ChannelGroup connections;
     private final DashboardFeed dashboard;
     private final ConnectionLimiter connectionLimiter;
+    private final MemoryGuard memoryGuard = MemoryGuard.of(PooledByteBufAllocator.DEFAULT);
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready
@@ -81,7 +84,7 @@ public final class Endpoints {
     /** The public listener: CONTRACT §2–§4 plus health. */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
-                metrics);
+                metrics, memoryGuard);
         StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason,
                 SluiceServerInitializer::toStreamPhase);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());

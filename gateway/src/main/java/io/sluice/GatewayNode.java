@@ -19,11 +19,15 @@ import io.sluice.dashboard.DashboardFeed;
 import io.sluice.dashboard.LatencyPercentiles;
 import io.sluice.demo.DemoClock;
 import io.sluice.fanout.FanoutCore;
+import io.sluice.fanout.HistoryLimits;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
+import io.sluice.metrics.GatewayMetrics;
 import io.sluice.metrics.MicrometerMetrics;
 import io.sluice.metrics.NodeMeters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +43,7 @@ import java.util.concurrent.TimeUnit;
  * terminated (meters, registry, and every frame the fan-out still holds).
  */
 final class GatewayNode {
+    private static final Logger log = LoggerFactory.getLogger(GatewayNode.class);
     private final SluiceConfig config;
     private final AccessPolicy access;
     private final CountingMetrics metrics;
@@ -71,12 +76,14 @@ final class GatewayNode {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         MicrometerMetrics reported = new MicrometerMetrics(registry, metrics);
         RedisAddress redis = config.redisAddress();
+        HistoryLimits history = new HistoryLimits(config.historySize(), config.historyMaxAge().toMillis(),
+                config.historyMaxBytes());
         if (redis == null) {
-            this.fanout = new FanoutCore(loops, config.historySize(), config.fanoutQueueCapacity(),
+            this.fanout = new FanoutCore(loops, history, config.fanoutQueueCapacity(),
                     config.heartbeatInterval().toNanos(), reported);
             this.backplane = new LocalBackplane(fanout);
         } else {
-            this.fanout = FanoutCore.forSharedLog(loops, config.historySize(), config.fanoutQueueCapacity(),
+            this.fanout = FanoutCore.forSharedLog(loops, history, config.fanoutQueueCapacity(),
                     config.heartbeatInterval().toNanos(), reported);
             RedisBackplane clustered = new RedisBackplane(redis, config.redisStreamKey(), config.redisStreamMaxLen(),
                     config.redisStreamMaxAge(), fanout, reported);
@@ -86,10 +93,12 @@ final class GatewayNode {
         }
         this.statsSampler = new StatsSampler(fanout.topics(), metrics);
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
-                backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size,
-                () -> statsSampler.latest().historyEvents()));
+                backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size, fanout::historyEvents,
+                fanout::historyBytes));
         nodeMeters.bindTo(registry);
         management.scheduleWithFixedDelay(statsSampler, 0, 1, TimeUnit.SECONDS);
+        // history's age bound when nobody publishes, and forgetting unused topics: off the stream loops
+        management.scheduleWithFixedDelay(this::maintainHistory, 1, 1, TimeUnit.SECONDS);
         this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
         this.dashboard = new DashboardFeed(management, this::dashboardTotals);
         this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason, connections,
@@ -171,11 +180,21 @@ final class GatewayNode {
         fanout.release();
     }
 
+    /** On the management loop, once a second; a failure is logged and the next second tries again. */
+    private void maintainHistory() {
+        try {
+            fanout.maintain(System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            log.warn("history maintenance failed", e);
+        }
+    }
+
     /** The dashboard's view of this node; on the management loop, once a second. */
     private DashboardFeed.Totals dashboardTotals() {
         LatencyPercentiles.Sample latency = deliveryLatency.sample();
         return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
                 metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
-                statsSampler.latest().topTopics());
+                statsSampler.latest().topTopics(), fanout.topics().size(), fanout.historyBytes(),
+                metrics.historyEvictions(GatewayMetrics.EVICTED_BYTES));
     }
 }

@@ -16,6 +16,7 @@ import io.sluice.api.CloseReason;
 import io.sluice.auth.AccessPolicies;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.backplane.Backplane;
+import io.sluice.config.JvmFit;
 import io.sluice.config.SluiceConfig;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.http.SluiceServerInitializer;
@@ -60,7 +61,9 @@ public final class SluiceServer implements AutoCloseable {
 
     private SluiceServer(SluiceConfig config) throws InterruptedException {
         this.config = config;
-        // First: a bad key file must stop start-up (ConfigException) before any thread or socket exists.
+        // First: a config the JVM cannot hold or a bad key file must stop start-up (ConfigException) before any thread
+        // or socket exists.
+        JvmFit.check(config);
         AccessPolicy access = AccessPolicies.fromConfig(config);
         Transports transport = Transports.select(config.transport());
         this.transportName = transport.name();

@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -17,12 +19,16 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
 
+import java.util.Map;
+
 /**
  * Writes complete (non-stream) responses with keep-alive handled in one place. Call on the channel's loop.
  *
  * <p>Keep-alive: the connection stays open when the request allows it (HTTP/1.1 by default, HTTP/1.0 with
  * {@code Connection: keep-alive}) and {@code forceClose} is false; otherwise the response says
- * {@code Connection: close} and the channel closes once it is written.
+ * {@code Connection: close} and, once it is written, the channel closes: through the pipeline's
+ * {@link LingeringClose} when it has one (a client still writing its body reads the answer, never a reset), else at
+ * once.
  */
 public final class HttpResponses {
     private static final CharSequence JSON = "application/json";
@@ -115,8 +121,25 @@ public final class HttpResponses {
         } else {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             markClosing(ctx.channel());
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            LingeringClose lingering = lingeringCloseOf(ctx.pipeline());
+            ctx.writeAndFlush(response).addListener(lingering == null ? ChannelFutureListener.CLOSE : f -> {
+                if (f.isSuccess()) {
+                    lingering.lingerThenClose(ctx);
+                } else {
+                    ctx.close();
+                }
+            });
         }
+    }
+
+    /** The pipeline's {@link LingeringClose} handler, or null. */
+    private static LingeringClose lingeringCloseOf(ChannelPipeline pipeline) {
+        for (Map.Entry<String, ChannelHandler> handler : pipeline) {
+            if (handler.getValue() instanceof LingeringClose lingering) {
+                return lingering;
+            }
+        }
+        return null;
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The in-process backplane: a publish commits straight into this node's fan-out, synchronously. Refuses a
- * batch only when a fan-out queue is full (an event loop far behind), which the caller answers with 503.
+ * batch only when a fan-out queue is full (an event loop far behind) or when history could not hold it even empty
+ * ({@code historyMaxBytes}), which the caller answers with 503.
  */
 public final class LocalBackplane implements Backplane {
     private final FanoutCore fanout;
@@ -21,6 +22,11 @@ public final class LocalBackplane implements Backplane {
 
     @Override
     public CompletionStage<CommitResult> publish(List<EncodedEvent> batch) {
+        if (!fanout.historyCanHold(batch)) {
+            batch.forEach(EncodedEvent::release);
+            return CompletableFuture.failedFuture(new BackplaneUnavailableException(
+                    "the batch is larger than historyMaxBytes lets this node hold; publish it in smaller batches"));
+        }
         CommitResult result = fanout.commit(batch);
         if (result == null) {
             batch.forEach(EncodedEvent::release);

@@ -176,12 +176,19 @@ public final class RedisBackplane implements Backplane {
             return CompletableFuture.failedFuture(new BackplaneUnavailableException(
                     "the Redis backplane is unreachable; retry shortly"));
         }
+        if (!fanout.historyCanHold(batch)) {
+            batch.forEach(EncodedEvent::release);
+            return CompletableFuture.failedFuture(new BackplaneUnavailableException(
+                    "the batch is larger than historyMaxBytes lets a node hold; publish it in smaller batches"));
+        }
         int n = batch.size();
-        Topic[] topics = new Topic[n];
+        String[] topics = new String[n];
+        String[] types = new String[n];
         byte[][] args;
         try {
             for (int i = 0; i < n; i++) {
-                topics[i] = fanout.topics().get(batch.get(i).topic());
+                topics[i] = batch.get(i).topic();
+                types[i] = batch.get(i).type();
             }
             args = script.args(batch, fanout.lastAssignedId());
         } finally {
@@ -195,11 +202,14 @@ public final class RedisBackplane implements Backplane {
                         // the script cache was flushed since this connection loaded it
                         ? commands.<List<Object>>eval(script.source(), ScriptOutputType.MULTI, script.keys(), args)
                         : CompletableFuture.failedFuture(failure));
-        return appended.handle((reply, failure) -> accepted(l, topics, reply, failure));
+        return appended.handle((reply, failure) -> accepted(l, topics, types, reply, failure));
     }
 
-    /** Lettuce thread. Turns the script's reply into the publish answer, or the failure into a 503. */
-    private CommitResult accepted(Link l, Topic[] topics, List<Object> reply, Throwable failure) {
+    /**
+     * Lettuce thread. Turns the script's reply into the publish answer, or the failure into a 503. {@code sent} counts
+     * this node's streams whose topics and type filter match each event, as the reply comes.
+     */
+    private CommitResult accepted(Link l, String[] topics, String[] types, List<Object> reply, Throwable failure) {
         if (failure != null) {
             Throwable cause = unwrap(failure);
             if (cause instanceof RedisCommandExecutionException) {
@@ -226,7 +236,8 @@ public final class RedisBackplane implements Backplane {
             if (ids[i] < 0) {
                 throw new IllegalStateException("publish script answered an id Sluice cannot use: " + id);
             }
-            sent += topics[i].streamCount();
+            Topic topic = fanout.topics().find(topics[i]);
+            sent += topic == null ? 0 : topic.matchingStreams(types[i]);
         }
         metrics.eventsPublished(ids.length);
         return new CommitResult(ids, sent);

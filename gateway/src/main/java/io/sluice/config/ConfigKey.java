@@ -68,6 +68,17 @@ public final class ConfigKey<T> {
     public static final ConfigKey<Long> MAX_BODY_BYTES = key("maxBodyBytes",
             ValueType.size(1, 64 * ValueType.MIB), SluiceConfig.DEFAULT_MAX_BODY_BYTES, MAX_EVENT_BYTES,
             "Largest publish request body; a larger one is rejected with 413.");
+    public static final ConfigKey<Duration> HISTORY_MAX_AGE = key("historyMaxAge",
+            ValueType.duration(Duration.ZERO, Duration.ofDays(30)), SluiceConfig.DEFAULT_HISTORY_MAX_AGE,
+            "Retained events older than this are evicted from history (Last-Event-ID older than that gets reset);"
+                    + " 0 means no age limit.");
+    public static final ConfigKey<Long> HISTORY_MAX_BYTES = key("historyMaxBytes",
+            ValueType.size(64 * 1024, 1024 * 1024 * ValueType.MIB), SluiceConfig.DEFAULT_HISTORY_MAX_BYTES,
+            MAX_EVENT_BYTES,
+            "Node-wide budget for history, all topics: the retained events' encoded frames (and, separately, the heap"
+                    + " history uses for them) stay within it, the node's oldest event evicted first. A value set must"
+                    + " fit the JVM (at most half its direct memory and half its heap) or start-up stops; the default"
+                    + " is lowered to fit, with a warning.");
     public static final ConfigKey<Integer> MAX_INITIAL_LINE_LENGTH = key("maxInitialLineLength",
             ValueType.intSize(256, (int) ValueType.MIB), SluiceConfig.DEFAULT_MAX_INITIAL_LINE_LENGTH,
             "Longest HTTP request line; a longer one is rejected and the connection closed.");

@@ -69,6 +69,11 @@ public final class ConfigLoader {
      *         the message names the key, the value, its source and what is allowed
      */
     public static LoadedConfig load(String[] args, Map<String, String> env) {
+        return load(args, env, JvmFit.Limits.ofThisJvm());
+    }
+
+    /** {@link #load(String[], Map)} against given JVM limits ({@link JvmFit}). */
+    static LoadedConfig load(String[] args, Map<String, String> env, JvmFit.Limits jvm) {
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(env, "env");
         CommandLine commandLine = CommandLine.parse(args);
@@ -85,6 +90,10 @@ public final class ConfigLoader {
             values.read(flag.getKey(), flag.getValue(), "flag " + flag.getKey().flag());
         }
         values.validate();
+        String lowered = JvmFit.fit(values, jvm);
+        if (lowered != null) {
+            warnings.add(lowered);
+        }
         return new LoadedConfig(values.toConfig(), warnings);
     }
 

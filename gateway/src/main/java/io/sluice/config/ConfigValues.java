@@ -59,6 +59,16 @@ final class ConfigValues {
         }
     }
 
+    /** Whether {@code key} still holds its default (no file, environment or flag set it). */
+    boolean isDefault(ConfigKey<?> key) {
+        return DEFAULT_SOURCE.equals(entry(key).source());
+    }
+
+    /** Where the value of {@code key} came from, as messages name it. */
+    String sourceOf(ConfigKey<?> key) {
+        return entry(key).source();
+    }
+
     /** The value of {@code key}; only meaningful after {@link #validate()}. */
     <T> T get(ConfigKey<T> key) {
         return entry(key).value();
@@ -77,6 +87,8 @@ final class ConfigValues {
                 get(ConfigKey.MAX_TOPICS_PER_CONNECTION),
                 get(ConfigKey.MAX_EVENT_BYTES),
                 get(ConfigKey.MAX_BODY_BYTES),
+                get(ConfigKey.HISTORY_MAX_AGE),
+                get(ConfigKey.HISTORY_MAX_BYTES),
                 get(ConfigKey.MAX_INITIAL_LINE_LENGTH),
                 get(ConfigKey.MAX_HEADER_SIZE),
                 get(ConfigKey.WRITE_BUFFER_LOW_WATER_MARK),

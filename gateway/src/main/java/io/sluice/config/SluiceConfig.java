@@ -21,6 +21,8 @@ public record SluiceConfig(
         int maxTopicsPerConnection,
         long maxEventBytes,
         long maxBodyBytes,
+        Duration historyMaxAge,
+        long historyMaxBytes,
         int maxInitialLineLength,
         int maxHeaderSize,
         int writeBufferLowWaterMark,
@@ -68,6 +70,10 @@ public record SluiceConfig(
     public static final long DEFAULT_MAX_EVENT_BYTES = 64 * 1024L;
     /** Bytes (1MiB); room for a batch of sixteen maximum-size events. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024L;
+    /** Time; a client away longer than an hour is better served by a fresh snapshot than by a replay (CONTRACT §10). */
+    public static final Duration DEFAULT_HISTORY_MAX_AGE = Duration.ofHours(1);
+    /** Bytes (256MiB, CONTRACT §10); fits the JVM of the systemd unit (1GiB of direct memory) with room to spare. */
+    public static final long DEFAULT_HISTORY_MAX_BYTES = 256L * 1024 * 1024;
     /** Bytes (8KiB); a query naming many topics plus an access_token outgrows Netty's default of 4096. */
     public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8 * 1024;
     /** Bytes (16KiB); room for a token in both a cookie and a header, twice Netty's default of 8192. */
@@ -132,6 +138,8 @@ public record SluiceConfig(
                 .set(ConfigKey.MAX_TOPICS_PER_CONNECTION, maxTopicsPerConnection, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_EVENT_BYTES, maxEventBytes, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_BODY_BYTES, maxBodyBytes, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.HISTORY_MAX_AGE, historyMaxAge, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.HISTORY_MAX_BYTES, historyMaxBytes, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_INITIAL_LINE_LENGTH, maxInitialLineLength, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_HEADER_SIZE, maxHeaderSize, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.WRITE_BUFFER_LOW_WATER_MARK, writeBufferLowWaterMark, CONSTRUCTOR_SOURCE)

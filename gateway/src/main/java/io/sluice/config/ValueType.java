@@ -311,7 +311,7 @@ abstract class ValueType<T> {
         }
     }
 
-    private static String formatSize(long bytes) {
+    static String formatSize(long bytes) {
         if (bytes != 0 && bytes % GIB == 0) {
             return bytes / GIB + "GiB";
         } else if (bytes != 0 && bytes % MIB == 0) {

@@ -65,9 +65,13 @@ public final class DashboardFeed implements AutoCloseable {
      *
      * @param latencyP50Ms delivery latency median over the recent past in milliseconds, NaN when unknown
      * @param topTopics the topics with the most streams, most first
+     * @param topics the topics the node knows now
+     * @param historyBytes the bytes of history's retained frames now
+     * @param historyEvictedByBytes events evicted from history for want of {@code historyMaxBytes}, running total
      */
     public record Totals(long connections, long published, long delivered, long slowConsumerDisconnects,
-                         double latencyP50Ms, double latencyP99Ms, List<TopicStreams> topTopics) {
+                         double latencyP50Ms, double latencyP99Ms, List<TopicStreams> topTopics, long topics,
+                         long historyBytes, long historyEvictedByBytes) {
     }
 
     /** Starts sampling every second on {@code executor}. */
@@ -146,11 +150,15 @@ public final class DashboardFeed implements AutoCloseable {
             g.writeNumberField("time", timeMillis);
             g.writeNumberField("connections", now.connections());
             g.writeNumberField("slowConsumerDisconnects", now.slowConsumerDisconnects());
+            g.writeNumberField("topics", now.topics());
+            g.writeNumberField("historyBytes", now.historyBytes());
             if (before != null && seconds > 0) {
                 g.writeNumberField("publishRate", (now.published() - before.published()) / seconds);
                 g.writeNumberField("deliveryRate", (now.delivered() - before.delivered()) / seconds);
                 g.writeNumberField("slowConsumerRate",
                         (now.slowConsumerDisconnects() - before.slowConsumerDisconnects()) / seconds);
+                g.writeNumberField("historyEvictionByBytesRate",
+                        (now.historyEvictedByBytes() - before.historyEvictedByBytes()) / seconds);
             }
             if (!Double.isNaN(now.latencyP50Ms())) {
                 g.writeNumberField("latencyP50Ms", now.latencyP50Ms());

@@ -18,6 +18,12 @@ public final class Event {
     private final byte[] dataJson;
     private final long timeMillis;
     private final long acceptedNanos;
+    private final int frameBytes;
+    /** Links of {@link Retention}'s node-wide list of retained events; commit lock only. */
+    Event olderRetained;
+    Event newerRetained;
+    /** Whether history holds this event now; commit lock only. */
+    boolean retained;
 
     Event(long id, Topic topic, String type, ByteBuf frame, byte[] dataJson, long timeMillis, long acceptedNanos) {
         this.id = id;
@@ -27,6 +33,7 @@ public final class Event {
         this.dataJson = dataJson;
         this.timeMillis = timeMillis;
         this.acceptedNanos = acceptedNanos;
+        this.frameBytes = frame.readableBytes();
     }
 
     public long id() {
@@ -44,6 +51,11 @@ public final class Event {
     /** The shared frame; see the class comment for who may touch it and how. */
     public ByteBuf frame() {
         return frame;
+    }
+
+    /** Bytes of the encoded frame, {@code id:} line included: what retaining it costs in direct memory. */
+    public int frameBytes() {
+        return frameBytes;
     }
 
     /** Compact JSON of the data. Never modify. */

@@ -36,11 +36,25 @@ public final class FanoutCore {
      * issued: the client saw it on a node whose reader is ahead of this one's by a moment.
      */
     static final long FUTURE_ID_TOLERANCE_MILLIS = 60_000;
+    /**
+     * How often {@link #maintain} forgets unused topics: a topic with no stream and no retained event is gone within
+     * this plus a second (CONTRACT §10: within a minute), and a walk of every topic runs at most this often.
+     */
+    static final long FORGET_PERIOD_MILLIS = 15_000;
 
     private final LoopFanout[] loops;
     private final TopicRegistry topics;
+    /** The node-wide history bounds; commit lock. */
+    private final Retention retention;
     private final GatewayMetrics metrics;
     private final Object commitLock = new Object();
+    /**
+     * The newest id evicted by age or bytes: those evict the node's oldest retained event first, so nothing at or
+     * below it is retained anywhere. Written under the commit lock; read when a topic is created.
+     */
+    private volatile long evictedEverywhereUpTo;
+    /** When {@link #maintain} last forgot unused topics; the maintaining thread only. */
+    private long lastForgetMillis;
     /** Where commit composes each id line; guarded by the commit lock. */
     private final byte[] idScratch = new byte[SseEncoder.ID_HEADROOM];
     /** Whether ids come from a shared log ({@link #commitAssigned}) rather than this node's counter. */
@@ -55,24 +69,31 @@ public final class FanoutCore {
 
     public FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
                       GatewayMetrics metrics) {
-        this(group, historySize, queueCapacity, heartbeatNanos, metrics, System.currentTimeMillis() << ID_SEQUENCE_BITS,
-                LoopFanout.MAX_WRITES_PER_DRAIN);
+        this(group, HistoryLimits.perTopic(historySize), queueCapacity, heartbeatNanos, metrics);
+    }
+
+    public FanoutCore(EventExecutorGroup group, HistoryLimits history, int queueCapacity, long heartbeatNanos,
+                      GatewayMetrics metrics) {
+        this(group, history, queueCapacity, heartbeatNanos, metrics, System.currentTimeMillis() << ID_SEQUENCE_BITS,
+                LoopFanout.MAX_WRITES_PER_DRAIN, false);
     }
 
     FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
                GatewayMetrics metrics, long firstId, int maxWritesPerDrain) {
-        this(group, historySize, queueCapacity, heartbeatNanos, metrics, firstId, maxWritesPerDrain, false);
+        this(group, HistoryLimits.perTopic(historySize), queueCapacity, heartbeatNanos, metrics, firstId,
+                maxWritesPerDrain, false);
     }
 
-    private FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
-                       GatewayMetrics metrics, long firstId, int maxWritesPerDrain, boolean sharedLog) {
+    FanoutCore(EventExecutorGroup group, HistoryLimits history, int queueCapacity, long heartbeatNanos,
+               GatewayMetrics metrics, long firstId, int maxWritesPerDrain, boolean sharedLog) {
         List<LoopFanout> list = new ArrayList<>();
         for (EventExecutor executor : group) {
             list.add(new LoopFanout(list.size(), (EventLoop) executor, queueCapacity, metrics, heartbeatNanos,
                     maxWritesPerDrain));
         }
         this.loops = list.toArray(new LoopFanout[0]);
-        this.topics = new TopicRegistry(historySize, loops.length);
+        this.topics = new TopicRegistry(history.perTopic(), loops.length, () -> evictedEverywhereUpTo);
+        this.retention = new Retention(history.maxAgeMillis(), history.maxBytes());
         this.metrics = metrics;
         this.sharedLog = sharedLog;
         // shared log: nothing is known until the reader commits its first event
@@ -86,7 +107,13 @@ public final class FanoutCore {
     /** A core whose ids are assigned by a shared log and committed with {@link #commitAssigned} only. */
     public static FanoutCore forSharedLog(EventExecutorGroup group, int historySize, int queueCapacity,
                                           long heartbeatNanos, GatewayMetrics metrics) {
-        return new FanoutCore(group, historySize, queueCapacity, heartbeatNanos, metrics, 1,
+        return forSharedLog(group, HistoryLimits.perTopic(historySize), queueCapacity, heartbeatNanos, metrics);
+    }
+
+    /** A core whose ids are assigned by a shared log and committed with {@link #commitAssigned} only. */
+    public static FanoutCore forSharedLog(EventExecutorGroup group, HistoryLimits history, int queueCapacity,
+                                          long heartbeatNanos, GatewayMetrics metrics) {
+        return new FanoutCore(group, history, queueCapacity, heartbeatNanos, metrics, 1,
                 LoopFanout.MAX_WRITES_PER_DRAIN, true);
     }
 
@@ -126,11 +153,11 @@ public final class FanoutCore {
      */
     public CommitResult commit(List<EncodedEvent> batch) {
         int n = batch.size();
-        Topic[] resolved = resolve(batch);
         long[] ids = new long[n];
         int sent = 0;
         long nowMillis = System.currentTimeMillis();
         long nowNanos = System.nanoTime();
+        Evictions evictions = new Evictions();
         synchronized (commitLock) {
             if (!hasRoom(n)) {
                 metrics.publishRefusedQueueFull();
@@ -139,13 +166,17 @@ public final class FanoutCore {
             long id = lastId;
             for (int i = 0; i < n; i++) {
                 id++;
-                sent += publishLocked(batch.get(i), resolved[i], id, nowMillis, nowNanos);
+                EncodedEvent pending = batch.get(i);
+                Topic topic = topics.get(pending.topic());
+                sent += publishLocked(pending, topic, id, nowMillis, nowNanos, evictions);
                 ids[i] = id;
             }
             lastId = id;
+            evictLocked(nowMillis, evictions);
         }
         wakeAll();
         metrics.eventsPublished(n);
+        evictions.report(metrics);
         return new CommitResult(ids, sent);
     }
 
@@ -167,8 +198,8 @@ public final class FanoutCore {
             throw new IllegalStateException("this fan-out numbers its own events; use commit()");
         }
         int n = batch.size();
-        Topic[] resolved = resolve(batch);
         int committed = 0;
+        Evictions evictions = new Evictions();
         synchronized (commitLock) {
             if (!hasRoom(n)) {
                 return -1;
@@ -183,13 +214,15 @@ public final class FanoutCore {
                 if (knownFrom == Long.MAX_VALUE) {
                     knownFrom = ids[i];
                 }
-                publishLocked(pending, resolved[i], ids[i], timeMillis[i], acceptedNanos[i]);
+                publishLocked(pending, topics.get(pending.topic()), ids[i], timeMillis[i], acceptedNanos[i], evictions);
                 last = ids[i];
                 committed++;
             }
             lastId = last;
+            evictLocked(System.currentTimeMillis(), evictions);
         }
         wakeAll();
+        evictions.report(metrics);
         return committed;
     }
 
@@ -210,15 +243,6 @@ public final class FanoutCore {
         }
     }
 
-    private Topic[] resolve(List<EncodedEvent> batch) {
-        int n = batch.size();
-        Topic[] resolved = new Topic[n];
-        for (int i = 0; i < n; i++) {
-            resolved[i] = topics.get(batch.get(i).topic());
-        }
-        return resolved;
-    }
-
     /** Commit lock held. Whether every loop's queue has room for {@code n} more events. */
     private boolean hasRoom(int n) {
         for (LoopFanout loop : loops) {
@@ -231,21 +255,129 @@ public final class FanoutCore {
 
     /**
      * Commit lock held. Stamps {@code id}, appends to history and offers to every loop; takes over the pending
-     * frame reference (it becomes history's, plus one per loop queue).
+     * frame reference (it becomes history's, plus one per loop queue). An event the topic evicts to make room is
+     * noted in {@code evictions}; the node-wide bounds are applied once per batch ({@link #evictLocked}).
      *
-     * @return streams on this node subscribed to the topic right now
+     * @return streams on this node whose topics and type filter match the event right now
      */
-    private int publishLocked(EncodedEvent pending, Topic topic, long id, long timeMillis, long acceptedNanos) {
+    private int publishLocked(EncodedEvent pending, Topic topic, long id, long timeMillis, long acceptedNanos,
+                              Evictions evictions) {
         SseEncoder.stampId(pending.frame(), id, idScratch);
         Event event = new Event(id, topic, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
                 acceptedNanos);
         pending.frame().retain(loops.length);
-        topic.history().append(event);
+        topic.committed(id);
+        TopicHistory history = topic.history();
+        boolean wasEmpty = history.isEmpty();
+        Event evicted = history.append(event);
+        if (evicted != event) {
+            retention.add(event, wasEmpty);
+            if (evicted != null) {
+                retention.remove(evicted, false);
+                evictions.count++;
+            }
+        }
         for (LoopFanout loop : loops) {
             boolean offered = loop.offer(event);
             assert offered : "the commit checked every queue for room under the commit lock";
         }
-        return topic.streamCount();
+        return topic.matchingStreams(event.type());
+    }
+
+    /**
+     * Commit lock held. Applies the node-wide bounds: evicts the node's oldest retained events, whatever their topic,
+     * while they are older than {@code historyMaxAge} or history is over {@code historyMaxBytes}. O(1) per eviction.
+     */
+    private void evictLocked(long nowMillis, Evictions evictions) {
+        Event oldest;
+        while ((oldest = retention.oldest()) != null) {
+            boolean expired = retention.expired(oldest, nowMillis);
+            if (!expired && !retention.overBudget()) {
+                return;
+            }
+            TopicHistory history = oldest.topic().history();
+            boolean evicted = history.evictOldest(oldest);
+            assert evicted : "the node's oldest retained event is its topic's oldest";
+            retention.remove(oldest, history.isEmpty());
+            evictedEverywhereUpTo = oldest.id();
+            if (expired) {
+                evictions.age++;
+            } else {
+                evictions.bytes++;
+            }
+        }
+    }
+
+    /**
+     * Housekeeping, once a second from one thread (the management loop): evicts events past {@code historyMaxAge}
+     * when no publish did, and every {@link #FORGET_PERIOD_MILLIS} forgets the topics nobody uses ({@link
+     * TopicRegistry#forgetUnused}). Never on a stream's loop: forgetting walks every topic.
+     */
+    public void maintain(long nowMillis) {
+        Evictions evictions = new Evictions();
+        synchronized (commitLock) {
+            evictLocked(nowMillis, evictions);
+        }
+        evictions.report(metrics);
+        if (nowMillis - lastForgetMillis >= FORGET_PERIOD_MILLIS) {
+            lastForgetMillis = nowMillis;
+            topics.forgetUnused(drainedEverywhere(), commitLock);
+        }
+    }
+
+    /** The newest id every loop has drained: no loop's queue holds an event at or below it. Any thread. */
+    private long drainedEverywhere() {
+        long min = Long.MAX_VALUE;
+        for (LoopFanout loop : loops) {
+            min = Math.min(min, loop.drainedPosition());
+        }
+        return min;
+    }
+
+    /** Bytes of the retained events' frames, all topics ({@code sluice_history_bytes}). Any thread. */
+    public long historyBytes() {
+        return retention.frameBytes();
+    }
+
+    /** Events retained in history, all topics. Any thread. */
+    public int historyEvents() {
+        return retention.events();
+    }
+
+    /**
+     * Whether history could retain {@code batch} at all: a batch whose frames take more than {@code historyMaxBytes}
+     * could not, even with everything else evicted (CONTRACT §10: such a publish is refused with 503). Counts the
+     * refusal when it could not. Any thread; call before committing the batch.
+     */
+    public boolean historyCanHold(List<EncodedEvent> batch) {
+        long frameBytes = 0;
+        for (EncodedEvent e : batch) {
+            frameBytes += e.frame().readableBytes() + SseEncoder.ID_HEADROOM;
+        }
+        if (retention.fits(frameBytes)) {
+            return true;
+        }
+        metrics.publishRefused(GatewayMetrics.REFUSED_MEMORY);
+        return false;
+    }
+
+    /** Evictions counted under the commit lock, reported after it is released. */
+    private static final class Evictions {
+        int count;
+        int age;
+        int bytes;
+
+        void report(GatewayMetrics metrics) {
+            if (count > 0) {
+                metrics.historyEvicted(GatewayMetrics.EVICTED_COUNT, count);
+            }
+            if (age > 0) {
+                metrics.historyEvicted(GatewayMetrics.EVICTED_AGE, age);
+            }
+            if (bytes > 0) {
+                metrics.historyEvicted(GatewayMetrics.EVICTED_BYTES, bytes);
+            }
+        }
     }
 
     private void wakeAll() {
@@ -306,6 +438,11 @@ public final class FanoutCore {
         }
         for (Topic topic : topics.all()) {
             topic.history().clear();
+        }
+        synchronized (commitLock) {
+            for (Event e = retention.oldest(); e != null; e = retention.oldest()) {
+                retention.remove(e, false);
+            }
         }
     }
 

@@ -61,6 +61,8 @@ public final class LoopFanout implements Runnable {
 
     /** Id of the newest event drained here. Loop thread only. */
     private long lastDrainedId;
+    /** {@link #lastDrainedId} as of the end of the last drain, for other threads (topic forgetting). */
+    private volatile long drainedPosition;
     private Subscriber[] dirty = new Subscriber[64];
     private int dirtyCount;
 
@@ -99,6 +101,11 @@ public final class LoopFanout implements Runnable {
     /** Loop thread only. */
     long lastDrainedId() {
         return lastDrainedId;
+    }
+
+    /** The newest id this loop had drained at the end of its last drain. Any thread. */
+    long drainedPosition() {
+        return drainedPosition;
     }
 
     /** Free slots, exact for a single producer: the consumer only ever frees more. Commit lock held. */
@@ -179,6 +186,7 @@ public final class LoopFanout implements Runnable {
             }
         }
         flushDirty();
+        drainedPosition = lastDrainedId;
         if (deliveries > 0) {
             metrics.eventsDelivered(deliveries);
             long flushed = System.nanoTime();

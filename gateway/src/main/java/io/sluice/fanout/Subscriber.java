@@ -109,6 +109,11 @@ public final class Subscriber {
         skipUpTo = id;
     }
 
+    /** The stream's {@code types} filter. */
+    TypeFilter filter() {
+        return filter;
+    }
+
     /** Whether this subscriber closed its channel for falling too far behind. */
     public boolean closedAsSlowConsumer() {
         return closedAsSlowConsumer;

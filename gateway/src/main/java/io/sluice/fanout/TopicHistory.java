@@ -28,29 +28,78 @@ public final class TopicHistory {
     private volatile long evictedUpTo;
 
     public TopicHistory(int capacity) {
-        this.capacity = capacity;
+        this(capacity, 0);
     }
 
-    /** Appends {@code event}, taking over one reference to its frame that the caller already holds. */
-    public synchronized void append(Event event) {
+    /**
+     * @param evictedUpTo events of this topic with ids up to here may have been retained and evicted before this
+     *                    history existed (the topic was forgotten and is used again): a resume from before it is told
+     *                    {@code reset}
+     */
+    TopicHistory(int capacity, long evictedUpTo) {
+        this.capacity = capacity;
+        this.evictedUpTo = evictedUpTo;
+    }
+
+    /**
+     * Appends {@code event}, taking over one reference to its frame that the caller already holds. When the topic
+     * already holds {@code capacity} events its oldest is evicted (its frame released) to make room.
+     *
+     * @return the event evicted to make room, {@code event} itself when this history keeps nothing ({@code capacity}
+     *         0: its frame is released at once), or null
+     */
+    public synchronized Event append(Event event) {
         if (capacity == 0) {
             evictedUpTo = event.id();
             event.frame().release();
-            return;
+            return event;
         }
         if (size == ring.length && size < capacity) {
             grow();
         }
+        Event evicted = null;
         if (size == capacity) {
-            Event oldest = ring[head];
-            ring[head] = null;
-            head = (head + 1) % ring.length;
-            size--;
-            evictedUpTo = oldest.id();
-            oldest.frame().release();
+            evicted = removeOldest();
         }
         ring[(head + size) % ring.length] = event;
         size++;
+        return evicted;
+    }
+
+    /**
+     * Evicts {@code expected}, which must be this topic's oldest retained event (the node-wide bounds evict in id
+     * order, so it is), releasing its frame. Readers hold retained duplicates made under this monitor, so a frame
+     * being written is never freed here.
+     *
+     * @return false, evicting nothing, if {@code expected} is not this topic's oldest retained event
+     */
+    public synchronized boolean evictOldest(Event expected) {
+        if (size == 0 || ring[head] != expected) {
+            return false;
+        }
+        removeOldest();
+        if (size == 0) {
+            ring = new Event[0]; // a topic that retains nothing costs no slots
+            head = 0;
+        } else if (size < ring.length / 4 && ring.length > INITIAL_SLOTS) {
+            resize(Math.max(INITIAL_SLOTS, ring.length / 2)); // a burst's slots go once it has aged out
+        }
+        return true;
+    }
+
+    /** Whether this topic retains no event now. */
+    public synchronized boolean isEmpty() {
+        return size == 0;
+    }
+
+    private Event removeOldest() {
+        Event oldest = ring[head];
+        ring[head] = null;
+        head = (head + 1) % ring.length;
+        size--;
+        evictedUpTo = oldest.id();
+        oldest.frame().release();
+        return oldest;
     }
 
     /** Whether every event of this topic with an id greater than {@code afterId} is still retained. */
@@ -149,12 +198,15 @@ public final class TopicHistory {
     }
 
     private void grow() {
-        int newLength = Math.min(capacity, Math.max(INITIAL_SLOTS, ring.length * 2));
-        Event[] bigger = new Event[newLength];
+        resize(Math.min(capacity, Math.max(INITIAL_SLOTS, ring.length * 2)));
+    }
+
+    private void resize(int newLength) {
+        Event[] resized = new Event[newLength];
         for (int i = 0; i < size; i++) {
-            bigger[i] = at(i);
+            resized[i] = at(i);
         }
-        ring = bigger;
+        ring = resized;
         head = 0;
     }
 }

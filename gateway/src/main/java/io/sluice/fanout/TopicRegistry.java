@@ -2,32 +2,67 @@ package io.sluice.fanout;
 
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
- * Every topic this node has seen, by name. Topics are created on first publish or subscribe and kept for
- * the life of the process (their history is what replay serves); see docs/architecture.md for the bound.
- * Thread-safe.
+ * The topics this node uses now, by name (CONTRACT §10: a topic with no open stream and no retained event holds no
+ * memory). A topic is created on first publish or subscribe; it stays while a stream holds it or history retains one
+ * of its events, and {@link #forgetUnused} forgets it after that. Thread-safe.
+ *
+ * <p>Races with forgetting, and why none loses an event:
+ * <ul>
+ *   <li>A stream takes its topics with {@link #acquire}, which finds or creates the topic and takes a hold on it in
+ *       one atomic step of the map (a {@code compute} on the name); forgetting removes a topic only inside an atomic
+ *       step on the same name that first checks no hold exists. So a stream never holds a forgotten topic.</li>
+ *   <li>Publishers look topics up ({@link #get}) under the fan-out's commit lock, and forgetting removes each topic
+ *       under that lock too: a publish never commits into a topic being forgotten.</li>
+ *   <li>A topic is forgotten only once every event loop has drained its newest event, so no queued event still
+ *       points at it when a new topic of the same name starts receiving streams.</li>
+ * </ul>
  */
 public final class TopicRegistry {
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final int historySize;
     private final int loopCount;
+    private final LongSupplier evictedEverywhereUpTo;
 
-    TopicRegistry(int historySize, int loopCount) {
+    /**
+     * @param evictedEverywhereUpTo the newest id history evicted by age or bytes, node-wide: those bounds evict the
+     *                              node's oldest event first, so no event at or below it is retained anywhere. A new
+     *                              topic starts with it as its eviction mark, since a forgotten topic of the same name
+     *                              lost its events at or below it: a resume from further back is told {@code reset}.
+     */
+    TopicRegistry(int historySize, int loopCount, LongSupplier evictedEverywhereUpTo) {
         this.historySize = historySize;
         this.loopCount = loopCount;
+        this.evictedEverywhereUpTo = evictedEverywhereUpTo;
     }
 
-    /** The topic named {@code name} (already validated), created if new. */
+    /**
+     * The topic named {@code name} (already validated), created if new, without a hold: for publishers, under the
+     * commit lock, and for tests and tools that never race with {@link #forgetUnused}.
+     */
     public Topic get(String name) {
         Topic t = topics.get(name);
         if (t != null) {
             return t;
         }
-        return topics.computeIfAbsent(name, n -> new Topic(n, historySize, loopCount));
+        return topics.computeIfAbsent(name, this::newTopic);
     }
 
-    /** The topic, or null if this node has never seen it. */
+    /**
+     * The topic named {@code name}, created if new, with a hold taken for a stream: it is not forgotten until the
+     * stream gives the hold back with {@link Topic#release()}. Any thread.
+     */
+    public Topic acquire(String name) {
+        return topics.compute(name, (n, existing) -> {
+            Topic t = existing != null ? existing : newTopic(n);
+            t.hold();
+            return t;
+        });
+    }
+
+    /** The topic, or null if this node does not know it now. Never creates one (snapshots name any topic). */
     public Topic find(String name) {
         return topics.get(name);
     }
@@ -38,5 +73,40 @@ public final class TopicRegistry {
 
     public Collection<Topic> all() {
         return topics.values();
+    }
+
+    /**
+     * Forgets every topic nobody uses ({@link Topic#isUnused}): walks the topics without a lock, then removes each
+     * candidate under {@code commitLock} in an atomic step that rechecks it. Called by one thread at a time, off the
+     * stream loops: the walk costs time in proportion to the topics known.
+     *
+     * @param drainedEverywhere the newest id every event loop has drained
+     * @return the topics forgotten
+     */
+    int forgetUnused(long drainedEverywhere, Object commitLock) {
+        int forgotten = 0;
+        for (Topic candidate : topics.values()) {
+            if (!candidate.isUnused(drainedEverywhere)) {
+                continue;
+            }
+            boolean[] removed = new boolean[1];
+            synchronized (commitLock) {
+                topics.computeIfPresent(candidate.name(), (n, t) -> {
+                    if (t == candidate && t.isUnused(drainedEverywhere)) {
+                        removed[0] = true;
+                        return null;
+                    }
+                    return t;
+                });
+            }
+            if (removed[0]) {
+                forgotten++;
+            }
+        }
+        return forgotten;
+    }
+
+    private Topic newTopic(String name) {
+        return new Topic(name, historySize, loopCount, evictedEverywhereUpTo.getAsLong());
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.fanout;
 
 import io.sluice.api.Glob;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,5 +41,16 @@ public final class TypeFilter {
             }
         }
         return false;
+    }
+
+    /** Filters with the same globs in the same order are equal (they accept the same types). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TypeFilter other && Arrays.equals(globs, other.globs);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(globs);
     }
 }

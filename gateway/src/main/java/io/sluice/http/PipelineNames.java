@@ -4,7 +4,9 @@ package io.sluice.http;
  * Every handler name of the gateway's pipelines, in pipeline order (head first). One place to read the
  * pipeline's shape; {@link SluiceServerInitializer} is the one place that builds it, in this order.
  *
- * <p>HTTP phase: {@link #HTTP_CODEC} (request decoding with line and header limits, response encoding) →
+ * <p>HTTP phase: {@link #LINGERING_CLOSE} (transparent until the connection is to close; then discards what the
+ * client still sends, so it reads the answer rather than a reset) → {@link #HTTP_CODEC} (request decoding with line
+ * and header limits, response encoding) →
  * {@link #ACCESS_LOG} (one line per request; absent with {@code accessLog=off}) → {@link #REQUEST_TIMEOUT} (408 for
  * a request head not complete in time, close when idle; sees decoded requests and responses, see
  * {@link RequestTimeoutHandler}) → {@link #CORS} (public listener only: refuses disallowed origins, answers
@@ -18,6 +20,7 @@ package io.sluice.http;
  * sees no write, only the channel closing, when it logs the stream.
  */
 public final class PipelineNames {
+    public static final String LINGERING_CLOSE = "lingering-close";
     public static final String HTTP_CODEC = "http-codec";
     public static final String ACCESS_LOG = "access-log";
     public static final String REQUEST_TIMEOUT = "request-timeout";

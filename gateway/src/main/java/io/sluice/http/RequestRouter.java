@@ -33,6 +33,9 @@ import java.io.IOException;
 public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
 
+    /** Seconds a client should wait after a 503 for want of memory: eviction and slow streams free it quickly. */
+    private static final int OUT_OF_MEMORY_RETRY_AFTER_SECONDS = 1;
+
     private final Routes routes;
     private final int maxInitialLineLength;
     private final int maxHeaderSize;
@@ -80,7 +83,17 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
         } catch (RuntimeException e) {
             log.error("request {} {} failed", request.method(), redact(request.uri()), e);
             HttpResponses.error(ctx, request, ApiError.INTERNAL, "internal error; the request was not applied", true, null);
+        } catch (OutOfMemoryError e) {
+            // CONTRACT §10: memory exhaustion is an answer, not a failure; the endpoint released what it held
+            log.warn("request {} {} refused: out of memory ({})", request.method(), redact(request.uri()), e.toString());
+            answerOutOfMemory(ctx, request);
         }
+    }
+
+    /** 503 with Retry-After for a request the node had no memory for; the connection closes (lingering). */
+    private static void answerOutOfMemory(ChannelHandlerContext ctx, FullHttpRequest request) {
+        HttpResponses.error(ctx, request, ApiError.UNAVAILABLE, "this node is out of memory for the moment; retry shortly",
+                true, r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, OUT_OF_MEMORY_RETRY_AFTER_SECONDS));
     }
 
     private void answerUndecodable(ChannelHandlerContext ctx, Throwable cause) {
@@ -101,6 +114,12 @@ public final class RequestRouter extends SimpleChannelInboundHandler<FullHttpReq
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof OutOfMemoryError && ctx.channel().isActive() && !HttpResponses.isClosing(ctx.channel())) {
+            // reading or aggregating a request ran out of memory: answer instead of resetting the connection
+            log.warn("connection {} out of memory while reading a request ({})", ctx.channel(), cause.toString());
+            answerOutOfMemory(ctx, null);
+            return;
+        }
         if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
             // the client went away (or was timed out) mid-request: not the server's failure
             log.debug("connection {} failed: {}", ctx.channel(), cause.toString());

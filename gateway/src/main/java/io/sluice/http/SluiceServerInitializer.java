@@ -63,6 +63,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
                 .setMaxChunkSize(MAX_CHUNK_SIZE)
                 .setValidateHeaders(true);
         ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.LINGERING_CLOSE, new LingeringCloseHandler());
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoderConfig));
         if (accessLog != SluiceConfig.AccessLog.OFF) {
             p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(accessLog));
@@ -94,6 +95,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
         }
         pipeline.remove(PipelineNames.HTTP_CODEC);
         pipeline.remove(PipelineNames.REQUEST_TIMEOUT); // streams never send: no header or idle timeout
+        pipeline.remove(PipelineNames.LINGERING_CLOSE); // ending a stream closes it outright
         return pipeline.context(PipelineNames.STREAM);
     }
 }

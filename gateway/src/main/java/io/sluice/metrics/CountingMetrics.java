@@ -20,6 +20,10 @@ public final class CountingMetrics implements GatewayMetrics {
     /** By reason; the reasons are a small fixed set, so the map stays small. */
     private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final LongAdder publishRequests = new LongAdder();
+    private final LongAdder memoryRefusals = new LongAdder();
+    private final LongAdder evictedByCount = new LongAdder();
+    private final LongAdder evictedByAge = new LongAdder();
+    private final LongAdder evictedByBytes = new LongAdder();
 
     @Override
     public void streamOpened() {
@@ -64,6 +68,23 @@ public final class CountingMetrics implements GatewayMetrics {
     @Override
     public void publishRefusedQueueFull() {
         queueFullRefusals.increment();
+    }
+
+    @Override
+    public void publishRefused(String reason) {
+        if (REFUSED_MEMORY.equals(reason)) {
+            memoryRefusals.increment();
+        }
+    }
+
+    @Override
+    public void historyEvicted(String reason, int count) {
+        switch (reason) {
+            case EVICTED_COUNT -> evictedByCount.add(count);
+            case EVICTED_AGE -> evictedByAge.add(count);
+            case EVICTED_BYTES -> evictedByBytes.add(count);
+            default -> throw new IllegalArgumentException("eviction reason " + reason);
+        }
     }
 
     @Override
@@ -112,5 +133,20 @@ public final class CountingMetrics implements GatewayMetrics {
 
     public long publishRequests() {
         return publishRequests.sum();
+    }
+
+    /** Publishes refused because the node could not hold them in memory. */
+    public long memoryRefusals() {
+        return memoryRefusals.sum();
+    }
+
+    /** Events evicted from history for {@code reason} ({@code EVICTED_*}). */
+    public long historyEvictions(String reason) {
+        return switch (reason) {
+            case EVICTED_COUNT -> evictedByCount.sum();
+            case EVICTED_AGE -> evictedByAge.sum();
+            case EVICTED_BYTES -> evictedByBytes.sum();
+            default -> throw new IllegalArgumentException("eviction reason " + reason);
+        };
     }
 }

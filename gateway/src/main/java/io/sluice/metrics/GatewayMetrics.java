@@ -21,6 +21,14 @@ public interface GatewayMetrics {
     String REJECTED_INVALID_REQUEST = "invalid_request";
     /** The node was draining or its backplane was down: a temporary refusal (EventSource told to retry). */
     String REJECTED_NOT_READY = "not_ready";
+    /** {@link #historyEvicted} reason: the topic held {@code historySize} events. */
+    String EVICTED_COUNT = "count";
+    /** {@link #historyEvicted} reason: the event was older than {@code historyMaxAge}. */
+    String EVICTED_AGE = "age";
+    /** {@link #historyEvicted} reason: history was over {@code historyMaxBytes}; the node's oldest event went first. */
+    String EVICTED_BYTES = "bytes";
+    /** {@link #publishRefused} reason: the node could not hold the publish in memory (CONTRACT §10). */
+    String REFUSED_MEMORY = "memory";
 
     void streamOpened();
 
@@ -49,6 +57,12 @@ public interface GatewayMetrics {
 
     /** A publish refused because a fan-out queue was full. */
     void publishRefusedQueueFull();
+
+    /** A publish refused with 503 for {@code reason}, one of the {@code REFUSED_*} constants. */
+    void publishRefused(String reason);
+
+    /** Retained events evicted from history for {@code reason}, one of the {@code EVICTED_*} constants. */
+    void historyEvicted(String reason, int count);
 
     /** A publish request from routing to its answer, once the batch reached the backplane. */
     void publishRequestNanos(long nanos, boolean accepted);

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
@@ -46,6 +47,14 @@ public final class MicrometerMetrics implements GatewayMetrics {
         FunctionCounter.builder(SluiceMeters.PUBLISHES_REFUSED, counts, CountingMetrics::queueFullRefusals)
                 .tag(SluiceMeters.TAG_REASON, "queue_full")
                 .description("Publishes refused with 503").register(registry);
+        FunctionCounter.builder(SluiceMeters.PUBLISHES_REFUSED, counts, CountingMetrics::memoryRefusals)
+                .tag(SluiceMeters.TAG_REASON, GatewayMetrics.REFUSED_MEMORY)
+                .description("Publishes refused with 503").register(registry);
+        for (String reason : List.of(EVICTED_COUNT, EVICTED_AGE, EVICTED_BYTES)) {
+            FunctionCounter.builder(SluiceMeters.HISTORY_EVICTIONS, counts, c -> c.historyEvictions(reason))
+                    .tag(SluiceMeters.TAG_REASON, reason)
+                    .description("Events evicted from history, by why").register(registry);
+        }
         this.deliveryLatency = latencyTimer(SluiceMeters.DELIVERY_LATENCY,
                 "Publish accepted to written to the socket, per event per event loop").register(registry);
         this.publishAccepted = latencyTimer(SluiceMeters.PUBLISH_REQUEST_DURATION, "Publish request handling")
@@ -110,6 +119,16 @@ public final class MicrometerMetrics implements GatewayMetrics {
     @Override
     public void publishRefusedQueueFull() {
         counts.publishRefusedQueueFull();
+    }
+
+    @Override
+    public void publishRefused(String reason) {
+        counts.publishRefused(reason);
+    }
+
+    @Override
+    public void historyEvicted(String reason, int count) {
+        counts.historyEvicted(reason, count);
     }
 
     @Override

@@ -39,10 +39,12 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
      * @param loops the event loops that serve streams; one pending-tasks gauge each, tagged by index
      * @param maxConnections the configured limit of open streams
      * @param topics the topics the node knows now (thread-safe)
-     * @param historyEvents the events retained in history, as last sampled (thread-safe, never a walk)
+     * @param historyEvents the events retained in history (thread-safe, never a walk)
+     * @param historyBytes the bytes of their encoded frames (thread-safe, never a walk)
      */
     public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
-                          BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents) {
+                          BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents,
+                          LongSupplier historyBytes) {
     }
 
     public NodeMeters(Sources sources) {
@@ -60,7 +62,11 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
         Gauge.builder(SluiceMeters.TOPICS, sources.topics(), IntSupplier::getAsInt)
                 .description("Topics this node knows").register(registry);
         Gauge.builder(SluiceMeters.HISTORY_EVENTS, sources.historyEvents(), LongSupplier::getAsLong)
-                .description("Events retained in history, all topics (sampled every second)").register(registry);
+                .description("Events retained in history, all topics").register(registry);
+        Gauge.builder(SluiceMeters.HISTORY_BYTES, sources.historyBytes(), LongSupplier::getAsLong)
+                .baseUnit(BaseUnits.BYTES)
+                .description("Bytes of the retained events' encoded frames, all topics (historyMaxBytes bounds it)")
+                .register(registry);
         int index = 0;
         for (EventExecutor executor : sources.loops()) {
             if (executor instanceof SingleThreadEventExecutor loop) {

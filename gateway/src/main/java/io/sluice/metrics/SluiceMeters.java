@@ -33,14 +33,18 @@ public final class SluiceMeters {
     public static final String BACKPLANE_UP = "sluice.backplane.up";
     /** Gauge: 1 while {@code /readyz} answers 200, else 0. */
     public static final String READY = "sluice.ready";
-    /** Counter, tag {@link #TAG_REASON} = {@code queue_full}: publishes refused with 503. */
+    /** Counter, tag {@link #TAG_REASON} = {@code queue_full} or {@code memory}: publishes refused with 503. */
     public static final String PUBLISHES_REFUSED = "sluice.publishes.refused";
     /** Timer (histogram), tag {@link #TAG_OUTCOME}: a publish request from routing to its answer. */
     public static final String PUBLISH_REQUEST_DURATION = "sluice.publish.request.duration";
-    /** Gauge: topics this node knows (they live as long as the process). */
+    /** Gauge: topics this node knows now (a topic with no stream and no retained event is forgotten within a minute). */
     public static final String TOPICS = "sluice.topics";
-    /** Gauge: events retained in history, all topics together (sampled every second). */
+    /** Gauge: events retained in history, all topics together. */
     public static final String HISTORY_EVENTS = "sluice.history.events";
+    /** Gauge: bytes of the retained events' encoded frames, all topics together (bounded by historyMaxBytes). */
+    public static final String HISTORY_BYTES = "sluice.history.bytes";
+    /** Counter, tag {@link #TAG_REASON} = {@code count}, {@code age} or {@code bytes}: events evicted from history. */
+    public static final String HISTORY_EVICTIONS = "sluice.history.evictions";
     /** Gauge, tag {@link #TAG_LOOP}: tasks waiting on each event loop (fan-out drains, writes, timers). */
     public static final String EVENT_LOOP_PENDING_TASKS = "sluice.event.loop.pending.tasks";
     /** Gauge, tag {@link #TAG_MEMORY_TYPE}: bytes Netty's pooled allocator holds (arenas, used or cached). */

@@ -16,6 +16,7 @@ import io.sluice.backplane.Backplane;
 import io.sluice.backplane.BackplaneUnavailableException;
 import io.sluice.fanout.CommitResult;
 import io.sluice.fanout.EncodedEvent;
+import io.sluice.limits.MemoryGuard;
 import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +41,15 @@ public final class PublishService {
     private final AccessPolicy access;
     private final Backplane backplane;
     private final GatewayMetrics metrics;
+    private final MemoryGuard memory;
 
-    public PublishService(PublishParser parser, AccessPolicy access, Backplane backplane, GatewayMetrics metrics) {
+    public PublishService(PublishParser parser, AccessPolicy access, Backplane backplane, GatewayMetrics metrics,
+                          MemoryGuard memory) {
         this.parser = parser;
         this.access = access;
         this.backplane = backplane;
         this.metrics = metrics;
+        this.memory = memory;
     }
 
     /** {@code POST /v1/publish}: each event names its topic. */
@@ -70,7 +74,18 @@ public final class PublishService {
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String fixedTopic) {
         long started = System.nanoTime();
         Principal principal = access.authenticate(ctx.channel(), request, query);
-        List<EncodedEvent> events = parse(ctx, request, fixedTopic);
+        // encoded frames take about the body's size again, in direct memory
+        if (!memory.canHold(2L * request.content().readableBytes())) {
+            throw refusedForMemory();
+        }
+        List<EncodedEvent> events;
+        try {
+            events = parse(ctx, request, fixedTopic);
+        } catch (OutOfMemoryError e) {
+            // the parser released what it had encoded
+            log.warn("publish refused: out of memory while encoding ({})", e.toString());
+            throw refusedForMemory();
+        }
         try {
             for (EncodedEvent e : events) {
                 access.checkPublish(principal, e.topic());
@@ -107,6 +122,13 @@ public final class PublishService {
                 request.release();
             }
         });
+    }
+
+    /** The 503 of a publish the node cannot hold in memory now (CONTRACT §10), counted. */
+    private ApiException refusedForMemory() {
+        metrics.publishRefused(GatewayMetrics.REFUSED_MEMORY);
+        return new ApiException(ApiError.UNAVAILABLE, "this node cannot hold the publish in memory now; retry shortly",
+                r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS));
     }
 
     private static void answerAndRelease(ChannelHandlerContext ctx, FullHttpRequest request, CommitResult result,

@@ -8,6 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.sluice.api.CloseReason;
 import io.sluice.api.StreamBytes;
 import io.sluice.fanout.Subscriber;
+import io.sluice.fanout.Topic;
 import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,13 +32,17 @@ final class StreamHandler extends ChannelDuplexHandler {
 
     private final GatewayMetrics metrics;
     private Subscriber subscriber;
+    /** The stream's topics, held against being forgotten until the stream leaves the fan-out. */
+    private Topic[] heldTopics;
 
     StreamHandler(GatewayMetrics metrics) {
         this.metrics = metrics;
     }
 
-    void attach(Subscriber subscriber) {
+    /** The stream's subscriber, and its topics' holds, which this handler gives back when the stream leaves. */
+    void attach(Subscriber subscriber, Topic[] heldTopics) {
         this.subscriber = subscriber;
+        this.heldTopics = heldTopics;
     }
 
     @Override
@@ -89,6 +94,10 @@ final class StreamHandler extends ChannelDuplexHandler {
             StreamBytes.record(channel, subscriber.bytesWritten());
             subscriber.unregister();
             subscriber = null;
+            for (Topic topic : heldTopics) {
+                topic.release();
+            }
+            heldTopics = null;
             metrics.streamClosed();
         }
     }

@@ -26,6 +26,8 @@ import io.sluice.limits.StreamAdmission;
 import io.sluice.limits.TrustedProxies;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.sse.SseFrames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,6 +45,7 @@ import java.util.function.Supplier;
  * and joins the fan-out. Stateless and thread-safe; {@link #open} runs on the channel's event loop.
  */
 public final class StreamService {
+    private static final Logger log = LoggerFactory.getLogger(StreamService.class);
     /** Set on a channel once it is a stream (any thread may read it: drain picks the streams out by it). */
     public static final AttributeKey<Boolean> STREAM = AttributeKey.valueOf(StreamService.class, "stream");
 
@@ -116,18 +119,46 @@ public final class StreamService {
         }
     }
 
-    /** Turns the channel into a stream; the request is admitted and holds a slot. */
+    /**
+     * Turns the channel into a stream; the request is admitted and holds a slot. The stream's topics are acquired
+     * (held against being forgotten) here and given back when the stream leaves the fan-out, or at once if it never
+     * joins it. Once the pipeline is in the stream phase an unexpected failure cannot be answered with an HTTP error
+     * any more: it is logged and the connection closed.
+     */
     private void start(ChannelHandlerContext ctx, FullHttpRequest request, StreamQuery streamQuery, Principal principal) {
         List<String> names = withImplicitTopics(streamQuery.topics(), principal);
         Topic[] topics = new Topic[names.size()];
         for (int i = 0; i < topics.length; i++) {
-            topics[i] = fanout.topics().get(names.get(i));
+            topics[i] = fanout.topics().acquire(names.get(i));
         }
+        boolean handedOver = false;
+        try {
+            ctx.write(HttpResponses.eventStreamHead(request.protocolVersion()));
+            StreamHandler streamHandler = new StreamHandler(metrics);
+            ChannelHandlerContext streamCtx = pipeline.toStreamPhase(ctx.pipeline(), streamHandler);
+            try {
+                handedOver = join(streamCtx, streamHandler, streamQuery, principal, names, topics);
+            } catch (RuntimeException e) {
+                log.error("stream {} failed to start", streamCtx.channel(), e);
+                CloseReason.mark(streamCtx.channel(), CloseReason.ERROR);
+                streamCtx.close();
+            }
+        } finally {
+            if (!handedOver) {
+                for (Topic topic : topics) {
+                    topic.release();
+                }
+            }
+        }
+    }
 
-        ctx.write(HttpResponses.eventStreamHead(request.protocolVersion()));
-        StreamHandler streamHandler = new StreamHandler(metrics);
-        ChannelHandlerContext streamCtx = pipeline.toStreamPhase(ctx.pipeline(), streamHandler);
-
+    /**
+     * The stream phase's start: {@code connected}, then replay (or {@code reset}), then the fan-out.
+     *
+     * @return true once the stream handler holds the topics (it gives them back when the stream leaves)
+     */
+    private boolean join(ChannelHandlerContext streamCtx, StreamHandler streamHandler, StreamQuery streamQuery,
+                         Principal principal, List<String> names, Topic[] topics) {
         String connectionId = nodePrefix + "-" + Long.toString(connectionCounter.incrementAndGet(), 36);
         streamCtx.write(SseFrames.connected(streamCtx.alloc(), config.reconnectMillis(), connectedJson(connectionId, names)));
 
@@ -144,7 +175,7 @@ public final class StreamService {
             replay = ReplayStart.newest(newestCursor(topics, streamQuery.filter(), streamQuery.limit(), drained));
         }
         Subscriber subscriber = fanout.subscribe(streamCtx, topics, streamQuery.filter(), maxLag, replay);
-        streamHandler.attach(subscriber);
+        streamHandler.attach(subscriber, topics);
         streamCtx.channel().attr(STREAM).set(Boolean.TRUE);
         metrics.streamOpened();
         scheduleLifetimeEnd(streamCtx.channel());
@@ -153,6 +184,7 @@ public final class StreamService {
         if (principal.expires()) {
             CredentialExpiry.schedule(streamCtx, principal.expiresAtMillis(), config.reconnectMillis());
         }
+        return true;
     }
 
     /**

@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -278,6 +279,79 @@ class ProcessTest {
         }
     }
 
+    // ---- bounded state (CONTRACT §10) ------------------------------------------------------------------------------
+
+    @Test
+    void aHistoryBudgetTheJvmCannotHoldExitsTwoNamingBoth() throws Exception {
+        String stderr = start(List.of("-XX:MaxDirectMemorySize=64m"), Map.of(), "--port=0", "--management-port=0",
+                "--bind-address=" + HOST, "--history-max-bytes=48MiB").awaitExit(2);
+        assertMentions(stderr, "historyMaxBytes", "48MiB", "64MiB of direct memory", "MaxDirectMemorySize",
+                "flag --history-max-bytes");
+    }
+
+    @Test
+    void theDefaultHistoryBudgetIsLoweredToFitASmallJvmWithAWarning() throws Exception {
+        Child child = start(List.of("-XX:MaxDirectMemorySize=64m"), Map.of(), "--port=0", "--management-port=0",
+                "--bind-address=" + HOST);
+        int managementPort = Integer.parseInt(child.awaitListening().group(2));
+        assertTrue(child.stderr().contains("historyMaxBytes: the default 256MiB does not fit this JVM"), child::toString);
+        assertTrue(child.stderr().contains("history keeps at most 32MiB"), child::toString);
+        assertEquals(200, HttpTestClient.get(HOST, managementPort, "/readyz").status());
+    }
+
+    /**
+     * A node whose direct memory is taken by publish bodies in flight refuses further publishes with 503, JSON and
+     * Retry-After (never a reset connection), keeps its open streams, and publishes again once the memory is free.
+     */
+    @Test
+    void memoryExhaustionIsA503AndTheNodeRecovers() throws Exception {
+        Child child = start(List.of("-XX:MaxDirectMemorySize=48m"), Map.of(), "--port=0", "--management-port=0",
+                "--bind-address=" + HOST, "--history-max-bytes=4MiB", "--max-body-bytes=4MiB",
+                "--heartbeat-interval=500ms", "--dev-clock=false");
+        int port = child.awaitPort();
+        List<Socket> bodiesInFlight = new ArrayList<>();
+        try (SseTestClient stream = SseTestClient.connect(HOST, port, "/v1/events/stream?topic=live")) {
+            stream.awaitEvent(e -> "connected".equals(e.type()), START_DEADLINE);
+            RawResponse refused = null;
+            byte[] body = new byte[3 * 1024 * 1024];
+            Arrays.fill(body, (byte) 'x');
+            for (int i = 0; i < 40 && refused == null; i++) {
+                // a publish whose 4 MiB body is mostly sent, then held: the gateway buffers what it read
+                Socket s = new Socket(HOST, port);
+                bodiesInFlight.add(s);
+                s.getOutputStream().write(("POST /v1/publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + (4 * 1024 * 1024) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(body);
+                s.getOutputStream().flush();
+                RawResponse r = HttpTestClient.post(HOST, port, "/v1/publish", "application/json",
+                        "{\"topic\":\"live\",\"data\":" + i + "}");
+                if (r.status() != 200) {
+                    refused = r;
+                }
+            }
+            assertTrue(refused != null, () -> "no publish was refused with 48 MiB of direct memory: " + child);
+            assertEquals(503, refused.status(), refused::toString);
+            assertTrue(refused.body().contains("\"code\":\"unavailable\""), refused::toString);
+            assertTrue(Integer.parseInt(refused.header("retry-after")) >= 1, refused::toString);
+            int commentsBefore = stream.comments().size();
+            Await.until(() -> stream.comments().size() > commentsBefore, START_DEADLINE,
+                    "the open stream still gets its heartbeats while publishes are refused");
+
+            for (Socket s : bodiesInFlight) {
+                s.close();
+            }
+            Await.until(() -> HttpTestClient.post(HOST, port, "/v1/publish", "application/json",
+                    "{\"topic\":\"live\",\"data\":\"after\"}").status() == 200, START_DEADLINE,
+                    "publishing works again once the bodies in flight are gone");
+            stream.awaitEvent(e -> "after".equals(e.data()), START_DEADLINE);
+            assertTrue(child.process.isAlive(), child::toString);
+        } finally {
+            for (Socket s : bodiesInFlight) {
+                s.close();
+            }
+        }
+    }
+
     /** A loopback port held open by this test, so a child that tried to bind it would fail to start. */
     private int blockedPort() throws IOException {
         ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST));
@@ -299,8 +373,15 @@ class ProcessTest {
     // ---- the child process -----------------------------------------------------------------------------------
 
     private Child start(Map<String, String> env, String... args) throws IOException {
+        return start(List.of(), env, args);
+    }
+
+    /** @param jvmFlags more flags for the child's JVM, after the default heap of 256 MiB (a later -Xmx wins) */
+    private Child start(List<String> jvmFlags, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.sluice.Main"));
+                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.Main"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(name -> name.startsWith("SLUICE_"));
@@ -416,6 +497,15 @@ class ProcessTest {
             lock.lock();
             try {
                 assertEquals(null, listening, () -> "started although it should not: " + describe());
+                return String.join("\n", stderr);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        String stderr() {
+            lock.lock();
+            try {
                 return String.join("\n", stderr);
             } finally {
                 lock.unlock();

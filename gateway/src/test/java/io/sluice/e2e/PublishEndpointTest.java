@@ -103,15 +103,21 @@ class PublishEndpointTest {
 
     /** docs/architecture.md: {@code sent} counts the topic's streams at commit, before their {@code types} filters. */
     @Test
-    void sentCountsTheTopicsStreamsBeforeTheirTypeFilters() {
+    void sentCountsOnlyStreamsWhoseTopicsAndTypeFilterMatch() {
         SseTestClient all = stream("topic=typed");
         SseTestClient onlyOrders = stream("topic=typed&types=order:*");
+        SseTestClient alsoOrders = stream("topic=typed&types=order:new,x");
+        stream("topic=elsewhere");
 
-        long id = accepted(publish("{\"topic\":\"typed\",\"type\":\"invoice:paid\",\"data\":1}"), 1, 2).get(0);
+        long id = accepted(publish("{\"topic\":\"typed\",\"type\":\"invoice:paid\",\"data\":1}"), 1, 1).get(0);
 
         assertEvent(all.awaitEvent(WAIT), id, "invoice:paid", "1");
-        long order = accepted(publish("{\"topic\":\"typed\",\"type\":\"order:new\",\"data\":2}"), 1, 2).get(0);
+        long order = accepted(publish("{\"topic\":\"typed\",\"type\":\"order:new\",\"data\":2}"), 1, 3).get(0);
         assertEvent(onlyOrders.awaitEvent(WAIT), order, "order:new", "2");
+        assertEvent(alsoOrders.awaitEvent(WAIT), order, "order:new", "2");
+        long batch = accepted(publish("[{\"topic\":\"typed\",\"type\":\"order:old\",\"data\":3},"
+                + "{\"topic\":\"typed\",\"type\":\"invoice:paid\",\"data\":4}]"), 2, 3).get(0);
+        assertEvent(onlyOrders.awaitEvent(WAIT), batch, "order:old", "3");
     }
 
     @Test

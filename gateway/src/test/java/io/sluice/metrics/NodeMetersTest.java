@@ -31,7 +31,7 @@ class NodeMetersTest {
     private final AtomicBoolean ready = new AtomicBoolean(true);
     private final AtomicBoolean backplaneUp = new AtomicBoolean(true);
     private final NodeMeters meters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
-            backplaneUp::get, ready::get, 500, () -> core.topics().size(), () -> 0));
+            backplaneUp::get, ready::get, 500, () -> core.topics().size(), core::historyEvents, core::historyBytes));
 
     @AfterEach
     void close() {

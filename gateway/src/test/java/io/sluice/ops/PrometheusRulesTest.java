@@ -34,7 +34,7 @@ class PrometheusRulesTest {
     private static final Duration PROMTOOL_TIMEOUT = Duration.ofSeconds(60);
     private static final List<String> ALERTS = List.of("SluiceInstanceDown", "SluiceBackplaneDown",
             "SluiceConnectionsNearLimit", "SluiceSlowConsumerDisconnects", "SluiceDeliveryLatencyHigh",
-            "SluiceReadinessFlapping", "SluiceNotReady");
+            "SluiceReadinessFlapping", "SluiceNotReady", "SluiceHistoryBudgetTooSmall");
     private static final Pattern ALERT = Pattern.compile("^\\s*- alert: (\\w+)\\s*$", Pattern.MULTILINE);
     private static final Pattern RUNBOOK = Pattern.compile("runbook: 'docs/operations\\.md#([a-z0-9-]+)'");
     private static final Pattern EXPR = Pattern.compile("expr: (>\\n(?:\\s{10,}.*\\n)+|.*)");

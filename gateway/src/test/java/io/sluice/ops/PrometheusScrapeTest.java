@@ -146,7 +146,7 @@ class PrometheusScrapeTest {
                 }
             }
         }
-        return rules == 7;
+        return rules == 8;
     }
 
     private String rules() {

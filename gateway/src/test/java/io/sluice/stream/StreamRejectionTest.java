@@ -172,11 +172,12 @@ class StreamRejectionTest {
 
     @Test
     void streamThatFailsAfterTakingASlotGivesItBack() {
-        // Served by another event loop than the fan-out's: subscribing fails after the slot was taken.
+        // Served by another event loop than the fan-out's: subscribing fails after the slot was taken and the
+        // connection became a stream, where no HTTP error can follow the 200 head any more: it closes.
         EmbeddedChannel foreign = otherChannel();
         try {
             String response = exchange(foreign, "topic=a", "X-Test-User: carol\r\n");
-            assertTrue(response.contains("HTTP/1.1 500 Internal Server Error"), response);
+            assertFalse(response.contains("500"), response);
             assertFalse(foreign.isOpen());
             assertEquals(0, endpoints.connectionLimiter().open(), "the slot is released on the error path");
             assertEquals(0, endpoints.connectionLimiter().keys());
