@@ -1,11 +1,9 @@
 #!/usr/bin/env python3
 """Renders bench/RESULTS.md from one run folder of bench/run-scenarios.sh (JMH json + load summaries) and, when there
-is one, a run folder of bench/run-nchan-compare.sh (the Sluice / nchan section).
+are any, the run folders of bench/run-nchan-compare.sh next to it (the Sluice / nchan section; each scenario from the
+newest folder that ran it, so a re-run of one scenario updates only its rows).
 
-    render-results.py RUN_DIR GATEWAY_JVM IDLE_JVM [NCHAN_DIR]
-
-Without NCHAN_DIR the newest bench/results/*-nchan folder next to RUN_DIR is used, so a new run of run-scenarios.sh keeps
-the comparison in RESULTS.md."""
+    render-results.py RUN_DIR GATEWAY_JVM IDLE_JVM"""
 import glob
 import json
 import os
@@ -14,8 +12,8 @@ import subprocess
 import sys
 
 run_dir, gateway_jvm, idle_jvm = sys.argv[1], sys.argv[2], sys.argv[3]
+# bench/run-nchan-compare.sh folders, oldest first: each scenario is rendered from the newest one that ran it.
 nchan_runs = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(run_dir)), "*-nchan")))
-nchan_dir = sys.argv[4] if len(sys.argv) > 4 else (nchan_runs[-1] if nchan_runs else None)
 
 
 def sh(cmd):
@@ -136,35 +134,50 @@ def other_cpu_cores(env):
         return None
 
 
-def render_nchan(folder, w):
-    m = machine_of(folder, {"nginx": "nginx -v 2>&1 | sed 's/.*: //'",
-                            "nchan": "dpkg-query -W -f='${Version}' libnginx-mod-nchan"})
-    meta = load("run", folder) or {}
-    rounds = meta.get("rounds", 1)
-    rel = os.path.relpath(folder, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+def newest_with(scen, folders):
+    """The newest run-nchan-compare.sh folder holding a run of scenario scen, or None."""
+    for f in reversed(folders):
+        if glob.glob(os.path.join(f, f"{scen}.*.json")):
+            return f
+    return None
+
+
+def render_nchan(folders, w):
+    """The Sluice / nchan section: each scenario's rows from the newest of folders (oldest first) that ran it."""
+    used = {scen: newest_with(scen, folders) for scen, _, _, _ in NCHAN_TABLE}
+    runs = sorted({f for f in used.values() if f})
+    if not runs:
+        return
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     w("## Sluice against nchan (`bench/run-nchan-compare.sh`)\n")
-    w(f"Run `{rel}`, {meta.get('timeStart', '?')} to {meta.get('timeEnd', 'not finished')} (UTC), command "
-      f"`{meta.get('command', '?')}`: each scenario {rounds} round(s), each round Sluice then nchan, every run on a "
-      "freshly started server. Both servers pinned to CPU 1 (Sluice: one event loop, the JVM flags above, "
-      "`--access-log=off`, connection limits lifted; nchan: nginx's master and one worker), the load generator to "
-      "CPU 0; ~150-byte events, one per publish request. The same generator measures both "
-      "(`LoadGenerator --server sluice|nchan`).\n")
-    w(f"- machine: {m['cpu']}; {m['memory']}; {m['java']}; open files per process {m['open_files']}")
-    w(f"- nchan: Debian's libnginx-mod-nchan {m.get('nchan', '?')} in nginx {m.get('nginx', '?')}; config "
-      f"`{rel}/nchan.conf`: `worker_processes 1`, `worker_rlimit_nofile 20000` (the machine's hard limit), "
-      "`worker_connections 30000` (slots, not descriptors: at 19,900 nchan refused ~350 of 19,000 streams), "
-      "`access_log off`, `keepalive_requests 100000000` (nginx's default 1,000 would close publishers' connections), "
-      "messages kept as Sluice's history (`nchan_message_buffer_length 1000`, `nchan_message_timeout 1h`, "
-      "`nchan_shared_memory_size 256M`), `nchan_subscriber_first_message newest`")
-    w(f"- load average (1, 5, 15 min) at start {meta.get('loadAverageStart', '?')}, at end "
-      f"{meta.get('loadAverageEnd', '?')}; per run below. The machine was shared with other engineers' builds and "
-      "tests: read ratios, not absolute figures (these drift ±30 % here).\n")
-    rs = range(1, rounds + 1)
-    w(f"| scenario | measure | better | Sluice (round {', '.join(map(str, rs))}) | nchan | Sluice / nchan |")
+    w("Each scenario ran in rounds, each round Sluice then nchan, every run on a freshly started server. Both servers "
+      "pinned to CPU 1 (Sluice: one event loop, the JVM flags above, `--access-log=off`, connection limits lifted; "
+      "nchan: nginx's master and one worker), the load generator to CPU 0; ~150-byte events, one per publish request. "
+      "The same generator measures both (`LoadGenerator --server sluice|nchan`). Runs (UTC):\n")
+    for f in runs:
+        meta = load("run", f) or {}
+        m = machine_of(f, {"nginx": "nginx -v 2>&1 | sed 's/.*: //'",
+                           "nchan": "dpkg-query -W -f='${Version}' libnginx-mod-nchan"})
+        mine = ", ".join(sorted({scen for scen, g in used.items() if g == f}))
+        w(f"- `{os.path.relpath(f, root)}` ({mine}): `{meta.get('command', '?')}`, {meta.get('timeStart', '?')} to "
+          f"{meta.get('timeEnd', 'not finished')}; load average (1, 5, 15 min) at start {meta.get('loadAverageStart', '?')}, "
+          f"at end {meta.get('loadAverageEnd', '?')}; {m['cpu']}, {m['memory']}, {m['java']}, open files per process "
+          f"{m['open_files']}; nchan {m.get('nchan', '?')} (Debian's libnginx-mod-nchan) in nginx {m.get('nginx', '?')}")
+    w("")
+    w("nchan's config is each folder's `nchan.conf`: `worker_processes 1`, `worker_rlimit_nofile 20000` (the machine's "
+      "hard limit), `worker_connections 30000` (slots, not descriptors: at 19,900 nchan refused ~350 of 19,000 "
+      "streams), `access_log off`, `keepalive_requests 100000000` (nginx's default 1,000 would close publishers' "
+      "connections), messages kept as Sluice's history (`nchan_message_buffer_length 1000`, `nchan_message_timeout "
+      "1h`, `nchan_shared_memory_size 256M`), `nchan_subscriber_first_message newest`. The machine was shared with "
+      "other engineers' builds and tests (load per run below): read ratios, not absolute figures (these drift ±30 % "
+      "here).\n")
+    w("| scenario | measure | better | Sluice (per round) | nchan (per round) | Sluice / nchan (per round) |")
     w("|---|---|---|---|---|---|")
     for scen, wave, title, measures in NCHAN_TABLE:
+        f = used[scen]
+        rs = range(1, (load("run", f) or {}).get("rounds", 1) + 1) if f else []
         for i, (label, lower, fn) in enumerate(measures):
-            vals = {srv: [fn(d) if (d := load(f"{scen}.{srv}.r{r}{wave}", folder)) else None for r in rs]
+            vals = {srv: [fn(d) if (d := load(f"{scen}.{srv}.r{r}{wave}", f)) else None for r in rs] or [None]
                     for srv in ("sluice", "nchan")}
             ratios = [None if a is None or b in (None, 0) else a / b for a, b in zip(vals["sluice"], vals["nchan"])]
             better = "–" if lower is None else "lower" if lower else "higher"
@@ -172,29 +185,32 @@ def render_nchan(folder, w):
               f"| {', '.join(map(num, vals['nchan']))} | "
               f"{', '.join('–' if q is None else f'{q:.2f}' for q in ratios)} |")
     w("")
-    w("Ramp stops (d): " + "; ".join(
-        f"{srv} r{r}: {get(load(f'fanout_1k_ramp.{srv}.r{r}', folder), 'ramp', 'stopReason', default='not run')}"
-        for r in rs for srv in ("sluice", "nchan")) + ".\n")
+    f = used["fanout_1k_ramp"]
+    if f:
+        rounds = (load("run", f) or {}).get("rounds", 1)
+        w("Ramp stops (d): " + "; ".join(
+            f"{srv} r{r}: {get(load(f'fanout_1k_ramp.{srv}.r{r}', f), 'ramp', 'stopReason', default='not run')}"
+            for r in range(1, rounds + 1) for srv in ("sluice", "nchan")) + ".\n")
     w("Generator options per scenario (with `--server`, `--url` and `--gateway-pid` of each run; full command lines in "
       "the `.args` files):\n")
-    seen = set()
-    for scen, wave, _, _ in NCHAN_TABLE:
-        a = args(f"{scen}.sluice.r1{wave}", folder)
-        if scen not in seen and a:
-            seen.add(scen)
+    for scen, f in used.items():
+        a = args(f"{scen}.sluice.r1{'.cold' if scen == 'new_streams_19k' else ''}", f) if f else ""
+        if a:
             w(f"- `{scen}`: `--payload{a.split('--payload', 1)[1]}`")
     w("")
     w("| run | machine busy before the server started (cores) | load average before | after "
       "| other processes' CPU during the run (cores) | generator exit | generator warnings |")
     w("|---|---|---|---|---|---|---|")
-    for path in sorted(glob.glob(os.path.join(folder, "*.env"))):
-        run = os.path.basename(path)[:-4]
-        env = json.load(open(path))
-        d = load(run, folder)
-        other = other_cpu_cores(env)
-        warnings = "; ".join(get(d, "warnings", default=[]) or []) if d else "no summary"
-        w(f"| {run} | {env.get('busyCoresBeforeServerStart', '–')} | {env.get('loadAverageBefore')} | {env.get('loadAverageAfter')} | "
-          f"{'–' if other is None else f'{other:.2f}'} | {env.get('generatorExit')} | {warnings} |")
+    for scen, f in used.items():
+        for path in sorted(glob.glob(os.path.join(f, f"{scen}.*.env"))) if f else []:
+            run = os.path.basename(path)[:-4]
+            env = json.load(open(path))
+            d = load(run, f)
+            other = other_cpu_cores(env)
+            warnings = "; ".join(get(d, "warnings", default=[]) or []) if d else "no summary"
+            w(f"| {run} | {env.get('busyCoresBeforeServerStart', '–')} | {env.get('loadAverageBefore')} "
+              f"| {env.get('loadAverageAfter')} | {'–' if other is None else f'{other:.2f}'} "
+              f"| {env.get('generatorExit')} | {warnings} |")
     w("")
     w("- A ratio below 1 means Sluice is better where lower is better (CPU, latency), above 1 where higher is better. "
       "Server CPU is the whole process (`/proc/<pid>/stat`; for nchan master + worker), over the measured window "
@@ -329,9 +345,9 @@ w("- When the generator's CPU per delivery approaches the gateway's, the generat
   "limit of the run, not the gateway.")
 w("- JMH fan-out runs on `FastThreadLocalThread`s with the recycler sizing `Main` applies; see "
   "`FanoutBenchmark` for why.")
-if nchan_dir:
+if nchan_runs:
     w("")
-    render_nchan(nchan_dir, w)
+    render_nchan(nchan_runs, w)
 analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
 if os.path.exists(analysis):
     w("")

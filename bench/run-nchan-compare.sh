@@ -220,8 +220,10 @@ cold_1k_1m() {       # c. a server started seconds before: 1,000 streams, one to
 fanout_1k_ramp() {   # d. 1,000 streams, one topic, ramped x1.5 every 4 s: highest rate with p99 <= 50 ms and no loss
   local run=fanout_1k_ramp.$1.r$2
   start_server "$1" "$OUT/$run"
+  # 10 s of warm-up at the first rate: a fresh JVM's first seconds are scenario c's subject, not this one's (with 3 s,
+  # a compilation stall failed Sluice's first 4-second step).
   generate "$run" "$1" --streams 1000 --topics shared --rate 25 --publishers 32 --ramp --ramp-step 1.5 \
-    --ramp-interval 4s --ramp-p99-limit 50ms --duration 60s --warmup 3s
+    --ramp-interval 4s --ramp-p99-limit 50ms --duration 60s --warmup 10s
   stop_servers
 }
 shared_10k_5eps() {  # e. 10,000 streams on one topic at 5 events/s
@@ -251,7 +253,8 @@ for s in "${SELECTED[@]}"; do
 done
 run_json "ROUNDS=$ROUNDS bench/run-nchan-compare.sh${*:+ $*}" End
 
-# RESULTS.md: the newest bench/run-scenarios.sh run (what RESULTS.md shows now) with this comparison added.
+# RESULTS.md: the newest bench/run-scenarios.sh run (what RESULTS.md shows now) with the comparison added; each
+# scenario's rows come from the newest *-nchan folder that ran it, so re-running one scenario updates only its rows.
 SCENARIOS_RUN=$(find bench/results -maxdepth 1 -regextype posix-extended -regex '.*/[0-9T-]+Z' | sort | tail -1)
-python3 bench/render-results.py "$SCENARIOS_RUN" "${GATEWAY_JVM[*]}" "${IDLE_JVM[*]}" "$OUT" >bench/RESULTS.md
+python3 bench/render-results.py "$SCENARIOS_RUN" "${GATEWAY_JVM[*]}" "${IDLE_JVM[*]}" >bench/RESULTS.md
 echo "results in $OUT; wrote bench/RESULTS.md" >&2
