@@ -116,6 +116,8 @@ NCHAN_TABLE = [
         ("events lost (deliveries)", True, lambda d: get(d, "delivery", "loss"))]),
     ("fanout_1k_ramp", "", "d. fan-out: 1,000 streams, one topic, ramped x1.5 every 4 s", [
         ("highest deliveries/s held (p99 ≤ 50 ms, no loss)", False, held_deliveries),
+        ("p99 of the first step, 25 events/s = 25,000 deliveries/s (ms)", True,
+         lambda d: get((get(d, "ramp", "steps") or [{}])[0], "p99Ms")),
         ("generator CPU share over the ramp (1 = its core)", None, lambda d: get(d, "generator", "cpuShareMeasured"))]),
     ("shared_10k_5eps", "", "e. 10,000 streams, one topic, 5 events/s", [
         ("publish → receive p99 (ms)", True, lambda d: get(d, "latencyMs", "p99")),
