@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""Renders bench/RESULTS.md from one run folder of bench/run-scenarios.sh (JMH json + load summaries)."""
+"""Renders bench/RESULTS.md from one run folder of bench/run-scenarios.sh (JMH json + load summaries) and, when there
+are any, the run folders of bench/run-nchan-compare.sh next to it (the Sluice / nchan section; each scenario from the
+newest folder that ran it, so a re-run of one scenario updates only its rows).
+
+    render-results.py RUN_DIR GATEWAY_JVM IDLE_JVM"""
+import glob
 import json
 import os
 import platform
@@ -7,6 +12,8 @@ import subprocess
 import sys
 
 run_dir, gateway_jvm, idle_jvm = sys.argv[1], sys.argv[2], sys.argv[3]
+# bench/run-nchan-compare.sh folders, oldest first: each scenario is rendered from the newest one that ran it.
+nchan_runs = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(run_dir)), "*-nchan")))
 
 
 def sh(cmd):
@@ -16,8 +23,8 @@ def sh(cmd):
         return f"({e})"
 
 
-def load(name):
-    path = os.path.join(run_dir, name + ".json")
+def load(name, folder=None):
+    path = os.path.join(folder or run_dir, name + ".json")
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         return None
     with open(path) as f:
@@ -39,9 +46,186 @@ def verdict(value, limit, smaller_is_better=True):
     return "met" if ok else "**not met**"
 
 
-def args(name):
-    path = os.path.join(run_dir, name + ".args")
+def args(name, folder=None):
+    path = os.path.join(folder or run_dir, name + ".args")
     return open(path).read().strip() if os.path.exists(path) else ""
+
+
+def machine_of(folder, extra=None):
+    """The machine a run folder was measured on: read once, when the folder is first rendered, and kept in it as
+    machine.json, so re-rendering an old run on another machine does not report the new machine. extra: further
+    name -> shell command pairs (tool versions) recorded with it."""
+    path = os.path.join(folder, "machine.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    cpu_model = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
+    mem_gib = sh("free -g | awk '/Mem:/ {print $2}'")
+    m = {
+        "cpu": f"{cpu_model} ({os.cpu_count()} cores visible)",
+        "memory": f"{mem_gib} GiB; kernel {platform.release()}",
+        "java": sh("java -version 2>&1 | head -1"),
+        "open_files": sh("ulimit -n"),
+    }
+    for k, cmd in (extra or {}).items():
+        m[k] = sh(cmd)
+    with open(path, "w") as f:
+        json.dump(m, f, indent=1)
+    return m
+
+
+# ---- Sluice against nchan (bench/run-nchan-compare.sh) ----
+
+def num(v):
+    if v is None:
+        return "–"
+    if float(v).is_integer() and abs(v) < 1000:
+        return str(int(v))
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}" if abs(v) >= 1 else f"{v:.3f}"
+
+
+def held_deliveries(d):
+    rate, opened = get(d, "ramp", "highestHeldRate"), get(d, "connect", "opened")
+    return None if rate is None or opened is None else rate * opened
+
+
+# scenario, wave suffix (run file name part), title, measures: (label, lower is better?, value of a summary)
+NCHAN_TABLE = [
+    ("own_topics_10k", "", "a. 10,000 streams, a topic each; 10,000 single-event publishes/s, 64 keep-alive publishers", [
+        ("server CPU per published event (µs)", True, lambda d: get(d, "gateway", "cpuMicrosPerPublishedEvent")),
+        ("publish → receive p50 (ms)", True, lambda d: get(d, "latencyMs", "p50")),
+        ("publish → receive p99 (ms)", True, lambda d: get(d, "latencyMs", "p99")),
+        ("publishes/s achieved (of 10,000)", False, lambda d: get(d, "publish", "achievedRate")),
+        ("events lost", True, lambda d: get(d, "delivery", "loss"))]),
+    ("new_streams_19k", ".cold", "b. 19,000 new streams from one client address", [
+        ("server CPU per new stream, freshly started server (µs)", True,
+         lambda d: get(d, "gateway", "cpuMicrosPerNewStream")),
+        ("streams opened", False, lambda d: get(d, "connect", "opened"))]),
+    ("new_streams_19k", ".warm", "", [
+        ("server CPU per new stream, warm server: second wave (µs)", True,
+         lambda d: get(d, "gateway", "cpuMicrosPerNewStream")),
+        ("streams opened", False, lambda d: get(d, "connect", "opened"))]),
+    ("cold_1k_1m", "", "c. cold server: 1,000 streams, one topic, 1,000 events/s (1 M deliveries/s offered) from the start", [
+        ("publish → receive p99 over 10 s (ms)", True, lambda d: get(d, "latencyMs", "p99")),
+        ("publish → receive p50 (ms)", True, lambda d: get(d, "latencyMs", "p50")),
+        ("deliveries/s received", False, lambda d: get(d, "delivery", "deliveriesPerSec")),
+        ("events lost (deliveries)", True, lambda d: get(d, "delivery", "loss"))]),
+    ("fanout_1k_ramp", "", "d. fan-out: 1,000 streams, one topic, ramped x1.5 every 4 s", [
+        ("highest deliveries/s held (p99 ≤ 50 ms, no loss)", False, held_deliveries),
+        ("p99 of the first step, 25 events/s = 25,000 deliveries/s (ms)", True,
+         lambda d: get((get(d, "ramp", "steps") or [{}])[0], "p99Ms")),
+        ("generator CPU share over the ramp (1 = its core)", None, lambda d: get(d, "generator", "cpuShareMeasured"))]),
+    ("shared_10k_5eps", "", "e. 10,000 streams, one topic, 5 events/s", [
+        ("publish → receive p99 (ms)", True, lambda d: get(d, "latencyMs", "p99")),
+        ("publish → receive p50 (ms)", True, lambda d: get(d, "latencyMs", "p50")),
+        ("events lost (deliveries)", True, lambda d: get(d, "delivery", "loss"))]),
+]
+
+
+def other_cpu_cores(env):
+    """CPU (in cores) used during a run by everything but the server and the generator: other users' work."""
+    try:
+        wall, user, system = (float(x) for x in env["generatorTime"].split()[-3:])
+        hz = float(env["clockTicksPerSec"])
+        return (env["machineBusyTicks"] / hz - env["serverTicks"] / hz - user - system) / wall
+    except (KeyError, ValueError, TypeError, ZeroDivisionError):
+        return None
+
+
+def newest_with(scen, folders):
+    """The newest run-nchan-compare.sh folder holding a run of scenario scen, or None."""
+    for f in reversed(folders):
+        if glob.glob(os.path.join(f, f"{scen}.*.json")):
+            return f
+    return None
+
+
+def render_nchan(folders, w):
+    """The Sluice / nchan section: each scenario's rows from the newest of folders (oldest first) that ran it."""
+    used = {scen: newest_with(scen, folders) for scen, _, _, _ in NCHAN_TABLE}
+    runs = sorted({f for f in used.values() if f})
+    if not runs:
+        return
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    w("## Sluice against nchan (`bench/run-nchan-compare.sh`)\n")
+    w("Each scenario ran in rounds, each round Sluice then nchan, every run on a freshly started server. Both servers "
+      "pinned to CPU 1 (Sluice: one event loop, the JVM flags above, `--access-log=off`, connection limits lifted; "
+      "nchan: nginx's master and one worker), the load generator to CPU 0; ~150-byte events, one per publish request. "
+      "The same generator measures both (`LoadGenerator --server sluice|nchan`). Runs (UTC):\n")
+    for f in runs:
+        meta = load("run", f) or {}
+        m = machine_of(f, {"nginx": "nginx -v 2>&1 | sed 's/.*: //'",
+                           "nchan": "dpkg-query -W -f='${Version}' libnginx-mod-nchan"})
+        mine = ", ".join(sorted({scen for scen, g in used.items() if g == f}))
+        w(f"- `{os.path.relpath(f, root)}` ({mine}): `{meta.get('command', '?')}`, {meta.get('timeStart', '?')} to "
+          f"{meta.get('timeEnd', 'not finished')}; load average (1, 5, 15 min) at start {meta.get('loadAverageStart', '?')}, "
+          f"at end {meta.get('loadAverageEnd', '?')}; {m['cpu']}, {m['memory']}, {m['java']}, open files per process "
+          f"{m['open_files']}; nchan {m.get('nchan', '?')} (Debian's libnginx-mod-nchan) in nginx {m.get('nginx', '?')}")
+    w("")
+    w("nchan's config is each folder's `nchan.conf`: `worker_processes 1`, `worker_rlimit_nofile 20000` (the machine's "
+      "hard limit), `worker_connections 30000` (slots, not descriptors: at 19,900 nchan refused ~350 of 19,000 "
+      "streams), `access_log off`, `keepalive_requests 100000000` (nginx's default 1,000 would close publishers' "
+      "connections), messages kept as Sluice's history (`nchan_message_buffer_length 1000`, `nchan_message_timeout "
+      "1h`, `nchan_shared_memory_size 256M`), `nchan_subscriber_first_message newest`. The machine was shared with "
+      "other engineers' builds and tests (load per run below): read ratios, not absolute figures (these drift ±30 % "
+      "here).\n")
+    w("| scenario | measure | better | Sluice (per round) | nchan (per round) | Sluice / nchan (per round) |")
+    w("|---|---|---|---|---|---|")
+    for scen, wave, title, measures in NCHAN_TABLE:
+        f = used[scen]
+        rs = range(1, (load("run", f) or {}).get("rounds", 1) + 1) if f else []
+        for i, (label, lower, fn) in enumerate(measures):
+            vals = {srv: [fn(d) if (d := load(f"{scen}.{srv}.r{r}{wave}", f)) else None for r in rs] or [None]
+                    for srv in ("sluice", "nchan")}
+            ratios = [None if a is None or b in (None, 0) else a / b for a, b in zip(vals["sluice"], vals["nchan"])]
+            better = "–" if lower is None else "lower" if lower else "higher"
+            w(f"| {title if i == 0 else ''} | {label} | {better} | {', '.join(map(num, vals['sluice']))} "
+              f"| {', '.join(map(num, vals['nchan']))} | "
+              f"{', '.join('–' if q is None else f'{q:.2f}' for q in ratios)} |")
+    w("")
+    f = used["fanout_1k_ramp"]
+    if f:
+        rounds = (load("run", f) or {}).get("rounds", 1)
+        w("Ramp stops (d): " + "; ".join(
+            f"{srv} r{r}: {get(load(f'fanout_1k_ramp.{srv}.r{r}', f), 'ramp', 'stopReason', default='not run')}"
+            for r in range(1, rounds + 1) for srv in ("sluice", "nchan")) + ".\n")
+    w("Generator options per scenario (with `--server`, `--url` and `--gateway-pid` of each run; full command lines in "
+      "the `.args` files):\n")
+    for scen, f in used.items():
+        a = args(f"{scen}.sluice.r1{'.cold' if scen == 'new_streams_19k' else ''}", f) if f else ""
+        if a:
+            w(f"- `{scen}`: `--payload{a.split('--payload', 1)[1]}`")
+    w("")
+    w("| run | machine busy before the server started (cores) | load average before | after "
+      "| other processes' CPU during the run (cores) | generator exit | generator warnings |")
+    w("|---|---|---|---|---|---|---|")
+    for scen, f in used.items():
+        for path in sorted(glob.glob(os.path.join(f, f"{scen}.*.env"))) if f else []:
+            run = os.path.basename(path)[:-4]
+            env = json.load(open(path))
+            d = load(run, f)
+            other = other_cpu_cores(env)
+            warnings = "; ".join(get(d, "warnings", default=[]) or []) if d else "no summary"
+            w(f"| {run} | {env.get('busyCoresBeforeServerStart', '–')} | {env.get('loadAverageBefore')} "
+              f"| {env.get('loadAverageAfter')} | {'–' if other is None else f'{other:.2f}'} "
+              f"| {env.get('generatorExit')} | {warnings} |")
+    w("")
+    w("- A ratio below 1 means Sluice is better where lower is better (CPU, latency), above 1 where higher is better. "
+      "Server CPU is the whole process (`/proc/<pid>/stat`; for nchan master + worker), over the measured window "
+      "(per event) or from before the first connect until every stream is open (per new stream). \"Other "
+      "processes' CPU\" is the machine's busy time less the server's and the generator's: other users' work, and "
+      "kernel threads (softirq work deferred to ksoftirqd).")
+    w("- The generator is a JVM on one core: where its CPU share nears 1 (d), it, not the server, bounds the rate; "
+      "loopback TCP processing of the receiving side is charged partly to the sending core.")
+    w("- Latency counts from the moment the generator sent the publish request. A publisher that falls behind its "
+      "schedule (every connection busy) sends the backlog as connections free up: that waiting is not in the latency, "
+      "and a backlog from the warm-up sent in the window shows as more than 10,000 publishes/s achieved (a).")
 
 
 out = []
@@ -51,23 +235,7 @@ w("Generated by `bench/run-scenarios.sh` from `" + run_dir + "`; do not edit by 
 w("*Reading these figures* are in the script's renderer, `bench/render-results.py`).\n")
 w("## Machine\n")
 w(f"- date (UTC): {os.path.basename(run_dir)}")
-# The machine is read once, when the run is first rendered, and kept in the run folder: re-rendering an old
-# run on another machine must not report the new machine.
-machine_path = os.path.join(run_dir, "machine.json")
-if os.path.exists(machine_path):
-    with open(machine_path) as f:
-        machine = json.load(f)
-else:
-    cpu_model = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
-    mem_gib = sh("free -g | awk '/Mem:/ {print $2}'")
-    machine = {
-        "cpu": f"{cpu_model} ({os.cpu_count()} cores visible)",
-        "memory": f"{mem_gib} GiB; kernel {platform.release()}",
-        "java": sh("java -version 2>&1 | head -1"),
-        "open_files": sh("ulimit -n"),
-    }
-    with open(machine_path, "w") as f:
-        json.dump(machine, f, indent=1)
+machine = machine_of(run_dir)
 w(f"- CPU: {machine['cpu']}")
 w(f"- memory: {machine['memory']}")
 w(f"- java: {machine['java']}")
@@ -184,6 +352,9 @@ w("- When the generator's CPU per delivery approaches the gateway's, the generat
   "limit of the run, not the gateway.")
 w("- JMH fan-out runs on `FastThreadLocalThread`s with the recycler sizing `Main` applies; see "
   "`FanoutBenchmark` for why.")
+if nchan_runs:
+    w("")
+    render_nchan(nchan_runs, w)
 analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
 if os.path.exists(analysis):
     w("")

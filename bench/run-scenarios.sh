@@ -11,51 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-GATEWAY_JAR=gateway/target/sluice-gateway.jar
-BENCH_JAR=bench/target/sluice-benchmarks.jar
+# shellcheck source=bench/bench-common.sh
+. bench/bench-common.sh
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 OUT=bench/results/$STAMP
 mkdir -p "$OUT"
-
-# Gateway JVM flags for throughput runs: fixed heap, leak detection off (its default sampling records stack
-# traces), one event loop for the one pinned core.
-GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
-# For the idle-memory run: a heap that grows and shrinks with the live set, so RSS follows what streams cost.
-IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss256k
-          -Dio.netty.leakDetection.level=disabled)
-# The access log is off: one line per publish would measure the log, not the gateway (docs/operations.md).
-# Limits off: the generator opens thousands of streams from a few loopback addresses, which the default
-# maxConnectionsPerUser (100 per anonymous client address) would refuse with 429.
-GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off
-  --max-connections=10000000 --max-connections-per-user=10000000)
-GENERATOR_JVM=(-Xms1g -Xmx1g -XX:+UseParallelGC)
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-GW_PID=""
-stop_gateway() {
-  if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
-    kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null || true
-  fi
-  GW_PID=""
-}
 trap stop_gateway EXIT
-
-# start_gateway NAME JVM_ARRAY_NAME [gateway flags...]
-start_gateway() {
-  local name=$1 jvm_name=$2; shift 2
-  local -n jvm=$jvm_name
-  PORT=$(free_port)
-  taskset -c 1 java "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
-    >"$OUT/$name.gateway.out" 2>"$OUT/$name.gateway.err" &
-  GW_PID=$!
-  for _ in $(seq 1 100); do
-    grep -q '^sluice listening' "$OUT/$name.gateway.out" 2>/dev/null && return 0
-    kill -0 "$GW_PID" 2>/dev/null || { cat "$OUT/$name.gateway.err" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "gateway did not start" >&2; return 1
-}
 
 generate() {
   local name=$1; shift
@@ -67,25 +28,25 @@ generate() {
 
 # The scenarios (targets in issue 3):
 fanout_1k() {        # max sustained fan-out: 1,000 streams on one topic, ~150-byte events, ramped
-  start_gateway fanout_1k GATEWAY_JVM
+  start_gateway "$OUT/fanout_1k" GATEWAY_JVM
   generate fanout_1k --streams 1000 --topics shared --payload 150 --batch 20 --publishers 4 \
     --rate 200 --ramp --ramp-step 1.5 --ramp-interval 6s --duration 60s --warmup 3s
   stop_gateway
 }
 shared_10k_10eps() { # 10,000 streams on one topic at 10 events/s: p99 publish->receive
-  start_gateway shared_10k_10eps GATEWAY_JVM
+  start_gateway "$OUT/shared_10k_10eps" GATEWAY_JVM
   generate shared_10k_10eps --streams 10000 --topics shared --payload 150 --rate 10 --publishers 1 \
     --duration 30s --warmup 5s
   stop_gateway
 }
 own_topics_10k() {   # 10,000 streams each on its own topic, 10,000 single-event publishes/s
-  start_gateway own_topics_10k GATEWAY_JVM
+  start_gateway "$OUT/own_topics_10k" GATEWAY_JVM
   generate own_topics_10k --streams 10000 --topics per-stream --payload 150 --rate 10000 --batch 1 \
     --publishers 32 --duration 30s --warmup 5s
   stop_gateway
 }
 connect_storm_10k() { # new streams: CPU per stream; then 10,000 reconnect at once with Last-Event-ID
-  start_gateway connect_storm_10k GATEWAY_JVM
+  start_gateway "$OUT/connect_storm_10k" GATEWAY_JVM
   # Warm-up rounds, not measured: a fresh JVM charges JIT compilation (the C2 thread) to the first streams
   # it accepts, still visibly after one round of 10,000. The pause lets the gateway finish closing them.
   for round in 1 2; do
@@ -102,7 +63,7 @@ jmh() {              # the JMH suite (@Fork(2), warm-up 3x2s, measure 5x2s), all
   java -jar "$BENCH_JAR" -prof gc -rf json -rff "$OUT/jmh.json" >"$OUT/jmh.log" 2>&1
 }
 idle_19k() {         # idle streams: RSS per stream at 19,000 streams after a full GC
-  start_gateway idle_19k IDLE_JVM
+  start_gateway "$OUT/idle_19k" IDLE_JVM
   # Warm-up round, not measured: JIT code, loaded classes and buffer-pool arenas from a cold JVM's first
   # connections are fixed costs; the baseline RSS is taken after it (and a full GC).
   generate idle_warmup --streams 5000 --topics per-stream --rate 0 --duration 1s --warmup 0s

@@ -23,6 +23,7 @@ public record LoadOptions(
         int port,
         String basePath,
         List<URI> nodes,
+        ServerApi server,
         int streams,
         List<InetAddress> sourceAddresses,
         TopicSpec topics,
@@ -79,6 +80,11 @@ public record LoadOptions(
             new Def("publish-url", "URL", "",
                     "Where publishes go, when not --url: another node of a cluster, to measure publish on one node,"
                             + " receive on another. Its path is ignored (--url's prefix is used)."),
+            new Def("server", "sluice|nchan", "sluice",
+                    "The server under test. nchan: publish POST <prefix>/pub/<topic> with the event data as the body (one"
+                            + " event per request, so --batch 1), subscribe GET <prefix>/sub/<topic> as an EventSource, a"
+                            + " stream open at its 200 response (bench/run-nchan-compare.sh writes the matching nginx"
+                            + " config). Everything measured is the same for both."),
             new Def("streams", "N", "1000", "Subscriber streams to open."),
             new Def("source-addresses", "LIST", DEFAULT_SOURCE_ADDRESSES,
                     "Local IPv4 addresses the stream sockets bind to, round-robin: comma-separated addresses and"
@@ -219,9 +225,10 @@ public record LoadOptions(
     public static String helpText() {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: java -cp bench/target/sluice-benchmarks.jar io.sluice.bench.load.LoadGenerator [options]\n\n")
-                .append("Opens subscriber streams to a Sluice gateway, publishes load events, and measures publish->receive\n")
-                .append("latency (HdrHistogram), deliveries, loss, duplicates, order and CPU. A progress line goes to stderr\n")
-                .append("every second; the JSON summary goes to stdout. Options (--name VALUE or --name=VALUE):\n\n");
+                .append("Opens subscriber streams to a Sluice gateway (or nchan, --server), publishes load events, and\n")
+                .append("measures publish->receive latency (HdrHistogram), deliveries, loss, duplicates, order and CPU. A\n")
+                .append("progress line goes to stderr every second; the JSON summary goes to stdout. Options (--name VALUE\n")
+                .append("or --name=VALUE):\n\n");
         for (Def d : DEFS) {
             String head = "  --" + d.name() + (d.flag() ? "" : " " + d.arg());
             sb.append(head);
@@ -323,6 +330,7 @@ public record LoadOptions(
         if (!v.get("publish-url").isEmpty()) {
             parseUrl("publish-url", v.get("publish-url"));
         }
+        ServerApi server = ServerApi.parse(v.get("server"));
         int streams = intIn(v, "streams", 0, 10_000_000);
         List<InetAddress> sources = parseSources(v.get("source-addresses"));
         if (!given.containsKey("source-addresses") && !nodes.stream().allMatch(n -> isLoopback(n.getHost()))) {
@@ -333,6 +341,10 @@ public record LoadOptions(
         TopicSpec topics = parseTopics(v.get("topics"));
         double rate = doubleIn(v, "rate", 0, 1e9);
         int batch = intIn(v, "batch", 1, 100_000);
+        if (batch > 1 && server.bareEventBody()) {
+            throw new IllegalArgumentException("--batch: '" + v.get("batch") + "': --server " + server.optionValue()
+                    + " takes one event per publish request; use --batch 1");
+        }
         int publishers = intIn(v, "publishers", 1, 10_000);
         int payload = intIn(v, "payload", 64, 16 * 1024 * 1024);
         long duration = durationIn(v, "duration", TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.DAYS.toNanos(1));
@@ -381,9 +393,9 @@ public record LoadOptions(
                 throw new IllegalArgumentException("--child: '" + child + "' is not I/K with K = --processes");
             }
         }
-        return new LoadOptions(host, port, path, nodes, streams, sources, topics, rate, batch, publishers, payload, duration,
-                warmup, grace, connectRate, connectTimeout, storm, ramp, rampStep, rampInterval, rampP99, gatewayPids, gatewayGc,
-                processes, threads, transport, seed, childIndex, List.of(args), v);
+        return new LoadOptions(host, port, path, nodes, server, streams, sources, topics, rate, batch, publishers, payload,
+                duration, warmup, grace, connectRate, connectTimeout, storm, ramp, rampStep, rampInterval, rampP99, gatewayPids,
+                gatewayGc, processes, threads, transport, seed, childIndex, List.of(args), v);
     }
 
     static List<Long> parsePids(String text) {

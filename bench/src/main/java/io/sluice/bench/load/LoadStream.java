@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * Threading: every method runs on {@link #loop} (the stream's channels are registered there), so nothing here is
  * synchronized; the pool reads the counters only from tasks it runs on that loop.
  *
- * <p>Life: {@link #connect()} (paced by the pool) → open on the {@code connected} event → on an unexpected close,
+ * <p>Life: {@link #connect()} (paced by the pool) → open on the {@code connected} event (nchan: on the 200
+ * response head, {@link ServerApi#openAtResponseHead()}) → on an unexpected close,
  * reconnect with {@code Last-Event-ID} after a short jittered delay; on a storm close, reconnect at once. A
  * first connect that fails is final (the stream counts as failed); a failed reconnect is retried.
  */
@@ -127,8 +128,8 @@ final class LoadStream implements SseScanner.Listener {
     /** The request line and headers; called by the handler when the connection is up. */
     ByteBuf request(ByteBufAllocator alloc) {
         StringBuilder sb = new StringBuilder(160);
-        sb.append("GET ").append(pool.streamPath()).append("?topic=").append(TopicPlan.topicName(topic))
-                .append(" HTTP/1.1\r\nHost: ").append(pool.hostHeader(index)).append("\r\nUser-Agent: sluice-loadgen\r\n");
+        sb.append("GET ").append(pool.streamTarget(topic)).append(" HTTP/1.1\r\nHost: ").append(pool.hostHeader(index))
+                .append("\r\nUser-Agent: sluice-loadgen\r\n").append(pool.api().streamHeaders());
         if (scanner.hasLastId()) {
             sb.append("Last-Event-ID: ").append(scanner.lastId()).append("\r\n");
         }
@@ -136,6 +137,13 @@ final class LoadStream implements SseScanner.Listener {
         ByteBuf buf = alloc.buffer(sb.length());
         buf.writeCharSequence(sb, StandardCharsets.UTF_8);
         return buf;
+    }
+
+    /** The response head said 200: a server without a {@code connected} event (nchan) has opened the stream. */
+    void onResponseOk() {
+        if (pool.api().openAtResponseHead()) {
+            onConnected();
+        }
     }
 
     /** Bytes of the stream body arrived; {@code in} is consumed, not released. */

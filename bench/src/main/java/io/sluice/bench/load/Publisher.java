@@ -56,7 +56,12 @@ final class Publisher implements AutoCloseable {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final PayloadEncoder encoder;
-    private final byte[] headPrefix;
+    private final ServerApi api;
+    /**
+     * Request heads up to {@code Content-Length: }, by topic when the request target names the topic
+     * ({@link ServerApi#bareEventBody()}), else one for all; built on first use. Loop-confined.
+     */
+    private final byte[][] heads;
     private final int batch;
 
     // ---- loop-confined state ----
@@ -96,10 +101,9 @@ final class Publisher implements AutoCloseable {
                 transport.ioHandlerFactory());
         this.loop = group.next();
         this.encoder = new PayloadEncoder(options.payload());
+        this.api = options.server();
         this.batch = options.batch();
-        this.headPrefix = PayloadEncoder.ascii("POST " + options.basePath() + "/v1/publish HTTP/1.1\r\nHost: "
-                + options.hostHeader() + "\r\nUser-Agent: sluice-loadgen\r\nContent-Type: application/json\r\n"
-                + "Content-Length: ");
+        this.heads = new byte[api.bareEventBody() ? plan.topicCount() : 1][];
         this.topicScratch = new int[batch];
         this.seqScratch = new long[batch];
         int buckets = Timeline.bucketCount(options);
@@ -320,20 +324,35 @@ final class Publisher implements AutoCloseable {
         return t;
     }
 
+    /** The request head up to {@code Content-Length: } for a request whose (first) event goes to {@code topic}. */
+    private byte[] head(int topic) {
+        int i = api.bareEventBody() ? topic : 0;
+        byte[] h = heads[i];
+        if (h == null) {
+            h = PayloadEncoder.ascii("POST " + api.publishTarget(options.basePath(), TopicPlan.topicName(topic))
+                    + " HTTP/1.1\r\nHost: " + options.hostHeader() + "\r\nUser-Agent: sluice-loadgen\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: ");
+            heads[i] = h;
+        }
+        return h;
+    }
+
     private void send(Conn c) {
         long ts = System.nanoTime();
         int bodyLength = batch > 1 ? 2 + batch - 1 : 0;
         long expected = 0;
+        boolean bare = api.bareEventBody();
         for (int j = 0; j < batch; j++) {
             int t = nextTopic();
             long s = c.nextSeq[t]++;
             topicScratch[j] = t;
             seqScratch[j] = s;
-            bodyLength += encoder.eventLength(t, ts, s, c.index);
+            bodyLength += bare ? encoder.dataLength(ts, s, c.index) : encoder.eventLength(t, ts, s, c.index);
             expected += subscribers[t];
         }
-        ByteBuf buf = c.channel.alloc().directBuffer(headPrefix.length + 16 + bodyLength);
-        buf.writeBytes(headPrefix);
+        byte[] head = head(topicScratch[0]);
+        ByteBuf buf = c.channel.alloc().directBuffer(head.length + 16 + bodyLength);
+        buf.writeBytes(head);
         PayloadEncoder.writeDecimal(buf, bodyLength);
         buf.writeByte('\r').writeByte('\n').writeByte('\r').writeByte('\n');
         if (batch > 1) {
@@ -343,7 +362,11 @@ final class Publisher implements AutoCloseable {
             if (j > 0) {
                 buf.writeByte(',');
             }
-            encoder.writeEvent(buf, topicScratch[j], ts, seqScratch[j], c.index);
+            if (bare) {
+                encoder.writeData(buf, ts, seqScratch[j], c.index);
+            } else {
+                encoder.writeEvent(buf, topicScratch[j], ts, seqScratch[j], c.index);
+            }
         }
         if (batch > 1) {
             buf.writeByte(']');
@@ -360,7 +383,8 @@ final class Publisher implements AutoCloseable {
         long now = System.nanoTime();
         c.busy = false;
         rtt.recordValue(Histograms.clamp(now - c.sendNanos));
-        if (c.status == 200) {
+        // Any 2xx: Sluice answers 200; nchan 201 (delivered to subscribers) or 202 (stored, none listening).
+        if (c.status / 100 == 2) {
             requestsOk.incrementAndGet();
             accepted.addAndGet(batch);
             if (c.bucket >= 0) {

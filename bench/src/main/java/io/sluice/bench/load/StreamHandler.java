@@ -83,6 +83,7 @@ final class StreamHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return false;
         }
+        stream.onResponseOk();
         if (src != in) {
             stream.onBytes(src);
             releaseHead();

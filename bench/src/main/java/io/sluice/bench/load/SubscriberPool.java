@@ -66,7 +66,7 @@ final class SubscriberPool implements StreamSource {
     private final InetSocketAddress[] remotes;
     private final String[] hostHeaders;
     private final InetSocketAddress[] locals;
-    private final String streamPath;
+    private final ServerApi api;
     private final int buckets;
     /** RLIMIT_NOFILE read at start: once EMFILE hits, /proc/self/limits may not open any more. */
     private final long openFileLimit = ProcStats.openFileLimit();
@@ -134,7 +134,7 @@ final class SubscriberPool implements StreamSource {
         for (int i = 0; i < locals.length; i++) {
             locals[i] = new InetSocketAddress(sources.get(i), 0);
         }
-        this.streamPath = options.basePath() + "/v1/events/stream";
+        this.api = options.server();
         if (count > 0) {
             reserveDescriptors();
         }
@@ -168,8 +168,14 @@ final class SubscriberPool implements StreamSource {
         return options.connectTimeoutNanos();
     }
 
-    String streamPath() {
-        return streamPath;
+    /** The request target of a stream reading {@code topic}. */
+    String streamTarget(int topic) {
+        return api.streamTarget(options.basePath(), List.of(TopicPlan.topicName(topic)));
+    }
+
+    /** The server under test. */
+    ServerApi api() {
+        return api;
     }
 
     /** The Host header of stream {@code index}'s node. */

@@ -177,6 +177,17 @@ class LoadOptionsTest {
     }
 
     @Test
+    void theServerUnderTestIsSluiceUnlessNchanIsNamed() {
+        assertEquals(ServerApi.SLUICE, parse().server());
+        assertEquals("sluice", parse().values().get("server"));
+        LoadOptions nchan = parse("--server", "nchan", "--batch", "1");
+        assertEquals(ServerApi.NCHAN, nchan.server());
+        assertEquals("--server: 'redis' is not sluice or nchan", error("--server", "redis"));
+        assertEquals("--batch: '20': --server nchan takes one event per publish request; use --batch 1",
+                error("--server=nchan", "--batch", "20"));
+    }
+
+    @Test
     void helpListsEveryOptionWithItsDefault() {
         assertTrue(LoadOptions.isHelp(new String[] {"--streams", "1", "--help"}));
         String help = LoadOptions.helpText();

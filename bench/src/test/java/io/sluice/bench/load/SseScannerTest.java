@@ -182,6 +182,40 @@ class SseScannerTest {
         }
     }
 
+    /** What nchan's EventSource subscriber sends (nchan 1.3.6, captured): a comment, then time:tag ids. */
+    private static final String NCHAN_STREAM = ": hi\n"
+            + "\n"
+            + "id: 1796578535:0\n"
+            + "data: {\"ts\":123,\"seq\":0,\"pub\":4,\"pad\":\"xx\"}\n"
+            + "\n";
+
+    /** A multiplexed nchan stream (/sub/a,b): the id lists each channel's position, the current one in brackets. */
+    private static final String NCHAN_MULTIPLEXED = ": hi\n"
+            + "\n"
+            + "id: 1796578535:[0],-\n"
+            + "data: {\"ts\":1,\"seq\":0,\"pub\":0,\"pad\":\"xx\"}\n"
+            + "\n"
+            + "id: 1796578535:0,[0]\n"
+            + "data: {\"ts\":2,\"seq\":0,\"pub\":0,\"pad\":\"xx\"}\n"
+            + "\n";
+
+    @Test
+    void parsesNchansFramingAndKeepsItsIdsForLastEventId() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        feed(scanner, NCHAN_STREAM);
+        assertEquals(List.of("load 123 0 4"), r.events);
+        assertEquals("1796578535:0", scanner.lastId());
+
+        Recorder m = new Recorder();
+        SseScanner multiplexed = new SseScanner(m);
+        for (char c : NCHAN_MULTIPLEXED.toCharArray()) {
+            feed(multiplexed, String.valueOf(c));
+        }
+        assertEquals(List.of("load 1 0 0", "load 2 0 0"), m.events);
+        assertEquals("1796578535:0,[0]", multiplexed.lastId());
+    }
+
     @Test
     void aLineLongerThanTheLimitBreaksTheStream() {
         SseScanner scanner = new SseScanner(new Recorder());

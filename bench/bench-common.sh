@@ -1,0 +1,46 @@
+# Sourced by bench/run-scenarios.sh and bench/run-nchan-compare.sh (not run on its own): the jars, the pinned gateway's
+# JVM flags and options, and starting and stopping it. The gateway runs pinned to CPU 1 with one event loop; the load
+# generator runs pinned to CPU 0. Callers run from the repository root under `set -euo pipefail`.
+
+GATEWAY_JAR=gateway/target/sluice-gateway.jar
+BENCH_JAR=bench/target/sluice-benchmarks.jar
+
+# Gateway JVM flags for throughput runs: fixed heap, leak detection off (its default sampling records stack
+# traces), one event loop for the one pinned core.
+GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
+# For the idle-memory run: a heap that grows and shrinks with the live set, so RSS follows what streams cost.
+IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss256k
+          -Dio.netty.leakDetection.level=disabled)
+# The access log is off: one line per publish would measure the log, not the gateway (docs/operations.md).
+# Limits off: the generator opens thousands of streams from a few loopback addresses, which the default
+# maxConnectionsPerUser (100 per anonymous client address) would refuse with 429.
+GATEWAY_FLAGS=(--management-port=0 --bind-address=127.0.0.1 --dev-clock=false --event-loop-threads=1 --access-log=off
+  --max-connections=10000000 --max-connections-per-user=10000000)
+GENERATOR_JVM=(-Xms1g -Xmx1g -XX:+UseParallelGC)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+GW_PID=""
+stop_gateway() {
+  if [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; then
+    kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null || true
+  fi
+  GW_PID=""
+}
+
+# start_gateway LOG_PREFIX JVM_ARRAY_NAME [gateway flags...] -> PORT, GW_PID; logs to LOG_PREFIX.gateway.out/.err.
+# Returns once the gateway printed its listening line.
+start_gateway() {
+  local log=$1 jvm_name=$2; shift 2
+  local -n jvm=$jvm_name
+  PORT=$(free_port)
+  taskset -c 1 java "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
+    >"$log.gateway.out" 2>"$log.gateway.err" &
+  GW_PID=$!
+  for _ in $(seq 1 100); do
+    grep -q '^sluice listening' "$log.gateway.out" 2>/dev/null && return 0
+    kill -0 "$GW_PID" 2>/dev/null || { cat "$log.gateway.err" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "gateway did not start" >&2; return 1
+}

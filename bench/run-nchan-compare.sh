@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Sluice against nchan, side by side (issue 12, item 1): the same load-generator scenarios against a Sluice gateway
+# and against nchan (Debian's libnginx-mod-nchan in a private nginx), interleaved (per scenario and round: Sluice, then
+# nchan, each on a freshly started server), and the ratios Sluice / nchan rendered into bench/RESULTS.md.
+#
+#   bench/run-nchan-compare.sh [scenario ...]     (default: all five below; ROUNDS=N, default 2, rounds per scenario)
+#
+# Both servers run pinned to CPU 1 (Sluice: one event loop, the JVM flags and options of bench/run-scenarios.sh; nchan:
+# nginx's master and its one worker); the load generator runs pinned to CPU 0 and measures both the same way
+# (publish -> receive latency from the send time written into each event, server CPU from /proc/<pid>/stat; for
+# nchan the master's and the worker's CPU summed). Events carry ~150 bytes of data, one event per publish request
+# (nchan stores a request body as one message). nchan's config (written per run into a private prefix under a
+# temporary directory; a copy is kept as nchan.conf in the results) keeps messages as Sluice's defaults keep history.
+#
+# Results: bench/results/<UTC time>-nchan/: per run <scenario>.<server>.r<round>[.<wave>].{json,progress,args,env} (the
+# generator's summary and progress, its command line, the load average and CPU around the run) and the servers' logs;
+# run.json (command, rounds, load average at start and end). The machine is shared with other work: the load average
+# is recorded, never waited for. A server that cannot hold a scenario's rate is reported with what it held.
+# Needs: a built tree (mvn -B -q -DskipTests package), nginx and libnginx-mod-nchan, taskset (util-linux), ss
+# (iproute2), curl, python3, /usr/bin/time. Only 127.0.0.1 is used; the system's nginx service is never touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/bench-common.sh
+. bench/bench-common.sh
+
+ROUNDS=${ROUNDS:-2}
+NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
+OUT=bench/results/$(date -u +%Y-%m-%dT%H%MZ)-nchan
+mkdir -p "$OUT"
+ALL=(own_topics_10k new_streams_19k cold_1k_1m fanout_1k_ramp shared_10k_5eps)
+SELECTED=("${@:-${ALL[@]}}")
+for s in "${SELECTED[@]}"; do
+  [[ " ${ALL[*]} " == *" $s "* ]] || { echo "unknown scenario $s (${ALL[*]})" >&2; exit 2; }
+done
+[ -f "$NCHAN_MODULE" ] || { echo "no $NCHAN_MODULE: apt-get install libnginx-mod-nchan" >&2; exit 2; }
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# Busy jiffies of the whole machine: user, nice, system, irq, softirq.
+machine_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
+
+# ---- nchan: a private nginx, master and one worker pinned to CPU 1 ----
+
+NGINX_PID=""
+NGINX_DIR=""
+NGINX_LOG=""
+# nchan_conf DIR PORT: the whole nginx.conf of one run.
+nchan_conf() {
+  local d=$1 port=$2
+  cat <<CONF
+# Written by bench/run-nchan-compare.sh: a private nginx with nchan for one run, loopback only.
+load_module $NCHAN_MODULE;
+daemon off;
+worker_processes 1;             # one worker; taskset pins it (and the master) to CPU 1
+worker_rlimit_nofile 20000;     # this machine's hard limit of open files per process
+pid $d/nginx.pid;
+error_log $d/error.log notice;
+events {
+    # Connection slots, not descriptors (those stay within worker_rlimit_nofile): with 19900, nchan refused ~350 of
+    # 19,000 streams ("worker_connections are not enough, reusing connections"), so slots are not one per stream.
+    worker_connections 30000;
+}
+http {
+    access_log off;             # as the Sluice side (--access-log=off)
+    keepalive_requests 100000000; # Sluice closes no keep-alive connection after N requests; nginx's default is 1,000
+    keepalive_timeout 75s;      # Sluice's idleTimeout
+    client_body_temp_path $d/temp/client_body;
+    proxy_temp_path $d/temp/proxy;
+    fastcgi_temp_path $d/temp/fastcgi;
+    uwsgi_temp_path $d/temp/uwsgi;
+    scgi_temp_path $d/temp/scgi;
+    # Messages kept as Sluice's defaults keep history: historySize 1000 per topic, historyMaxAge 1h, historyMaxBytes
+    # 256MiB (nchan's defaults: 10 messages, 1h, 128M).
+    nchan_message_buffer_length 1000;
+    nchan_message_timeout 1h;
+    nchan_shared_memory_size 256M;
+    server {
+        listen 127.0.0.1:$port;
+        location ~ ^/pub/(.+)$ {
+            nchan_publisher;
+            nchan_channel_id \$1;
+        }
+        location ~ ^/sub/(.+)$ {
+            nchan_subscriber eventsource;
+            nchan_channel_id \$1;
+            nchan_channel_id_split_delimiter ",";   # /sub/a,b: one multiplexed stream
+            nchan_subscriber_first_message newest;   # no replay for a new stream, as Sluice without Last-Event-ID
+        }
+    }
+}
+CONF
+}
+
+# start_nchan LOG_PREFIX -> PORT, SERVER_PIDS (master,worker)
+start_nchan() {
+  NGINX_LOG=$1
+  NGINX_DIR=$(mktemp -d /tmp/sluice-nchan-XXXXXX)
+  chmod 755 "$NGINX_DIR"     # the worker runs as nginx's default unprivileged user
+  mkdir -p "$NGINX_DIR/temp"
+  PORT=$(free_port)
+  nchan_conf "$NGINX_DIR" "$PORT" >"$NGINX_DIR/nginx.conf"
+  [ -f "$OUT/nchan.conf" ] || sed "s|$NGINX_DIR|<prefix>|g; s|127.0.0.1:$PORT|127.0.0.1:<port>|" "$NGINX_DIR/nginx.conf" >"$OUT/nchan.conf"
+  taskset -c 1 nginx -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" >"$NGINX_LOG.nginx.out" 2>&1 &
+  NGINX_PID=$!
+  local worker=""
+  for _ in $(seq 1 100); do
+    worker=$(pgrep -P "$NGINX_PID" | head -1 || true)
+    if [ -n "$worker" ] && curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+      SERVER_PIDS="$NGINX_PID,$worker"
+      return 0
+    fi
+    kill -0 "$NGINX_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "nginx with nchan did not start" >&2; cat "$NGINX_DIR/error.log" "$NGINX_LOG.nginx.out" >&2; return 1
+}
+
+stop_nchan() {
+  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+    kill -TERM "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
+  fi
+  NGINX_PID=""
+  if [ -n "$NGINX_DIR" ]; then
+    cp "$NGINX_DIR/error.log" "$NGINX_LOG.error.log" 2>/dev/null || true
+    rm -rf "$NGINX_DIR"; NGINX_DIR=""
+  fi
+}
+
+# ---- either server ----
+
+# Busy cores of the whole machine over one second (nothing of ours runs when it is called).
+busy_cores() {
+  local a b
+  a=$(machine_ticks); sleep 1; b=$(machine_ticks)
+  awk -v a="$a" -v b="$b" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }'
+}
+# Waits (up to 30 s) until other work leaves the machine below 0.3 busy cores; sets QUIET ("<busy cores> after <s> s
+# waited"), recorded with the run. The comparison runs anyway: interleaving, not quiet, is what keeps ratios honest.
+QUIET=""
+wait_quiet() {
+  local busy waited=0
+  busy=$(busy_cores)
+  while awk -v b="$busy" 'BEGIN { exit !(b >= 0.3) }' && [ "$waited" -lt 30 ]; do
+    busy=$(busy_cores); waited=$((waited + 1))
+  done
+  QUIET="$busy after $waited s waited"
+}
+
+# start_server SERVER LOG_PREFIX -> PORT, SERVER_PIDS; first waits for a quiet machine (wait_quiet).
+start_server() {
+  wait_quiet
+  case "$1" in
+    sluice) start_gateway "$2" GATEWAY_JVM; SERVER_PIDS=$GW_PID ;;
+    nchan) start_nchan "$2" ;;
+  esac
+}
+stop_servers() { stop_gateway; stop_nchan; }
+trap stop_servers EXIT
+
+# Waits (up to 60 s) until the server holds no established connection: a second wave meets a server whose first
+# wave is gone.
+wait_no_connections() {
+  for _ in $(seq 1 600); do
+    [ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" = 0 ] && return 0
+    sleep 0.1
+  done
+  echo "connections to port $PORT still open after 60 s" >&2
+}
+
+# generate RUN SERVER [generator args...]: one generator run against the server started last. Writes RUN.json,
+# RUN.progress, RUN.args and RUN.env; a generator that fails is recorded (RUN.env) and the comparison goes on.
+generate() {
+  local run=$1 server=$2; shift 2
+  local args=(--server "$server" --url "http://127.0.0.1:$PORT" --gateway-pid "$SERVER_PIDS" --payload 150 --batch 1 "$@")
+  local before m0 s0 rc=0 p
+  before=$(loadavg)
+  echo "== $run (load average $before): LoadGenerator ${args[*]}" >&2
+  echo "taskset -c 0 java ${GENERATOR_JVM[*]} -cp $BENCH_JAR io.sluice.bench.load.LoadGenerator ${args[*]}" >"$OUT/$run.args"
+  m0=$(machine_ticks); s0=0
+  for p in ${SERVER_PIDS//,/ }; do s0=$((s0 + $(ticks "$p"))); done
+  /usr/bin/time -f '%e %U %S' -o "$OUT/$run.time" taskset -c 0 java "${GENERATOR_JVM[@]}" -cp "$BENCH_JAR" \
+    io.sluice.bench.load.LoadGenerator "${args[@]}" >"$OUT/$run.json" 2>"$OUT/$run.progress" || rc=$?
+  local m1 s1=0
+  m1=$(machine_ticks)
+  for p in ${SERVER_PIDS//,/ }; do s1=$((s1 + $(ticks "$p" 2>/dev/null || echo 0))); done
+  grep '^loadgen:' "$OUT/$run.progress" >&2 || true
+  # Raw readings; the renderer derives the CPU other processes used during the run from them.
+  printf '{"loadAverageBefore": "%s", "loadAverageAfter": "%s", "busyCoresBeforeServerStart": "%s",\n' \
+    "$before" "$(loadavg)" "$QUIET" >"$OUT/$run.env"
+  printf ' "generatorExit": %d, "generatorTime": "%s",\n' "$rc" "$(tail -1 "$OUT/$run.time")" >>"$OUT/$run.env"
+  printf ' "machineBusyTicks": %d, "serverTicks": %d, "clockTicksPerSec": %d}\n' \
+    $((m1 - m0)) $((s1 - s0)) "$(getconf CLK_TCK)" >>"$OUT/$run.env"
+  rm -f "$OUT/$run.time"
+}
+
+# ---- the scenarios (issue 12): each takes SERVER ROUND ----
+
+own_topics_10k() {   # a. 10,000 streams, a topic each, 10,000 single-event publishes/s over 64 keep-alive connections
+  local run=own_topics_10k.$1.r$2
+  start_server "$1" "$OUT/$run"
+  generate "$run" "$1" --streams 10000 --topics per-stream --rate 10000 --publishers 64 --duration 30s --warmup 5s
+  stop_servers
+}
+new_streams_19k() {  # b. CPU per new stream: 19,000 streams from one client address, cold then warm
+  local run=new_streams_19k.$1.r$2
+  local wave=(--streams 19000 --processes 2 --source-addresses 127.0.0.1 --topics per-stream --rate 0 --duration 1s
+    --warmup 0s --connect-timeout 60s)
+  start_server "$1" "$OUT/$run"
+  generate "$run.cold" "$1" "${wave[@]}"
+  wait_no_connections
+  generate "$run.warm" "$1" "${wave[@]}"
+  stop_servers
+}
+cold_1k_1m() {       # c. a server started seconds before: 1,000 streams, one topic, 1,000 events/s from the first second
+  local run=cold_1k_1m.$1.r$2
+  start_server "$1" "$OUT/$run"
+  generate "$run" "$1" --streams 1000 --topics shared --rate 1000 --publishers 32 --duration 10s --warmup 0s --grace 5s
+  stop_servers
+}
+fanout_1k_ramp() {   # d. 1,000 streams, one topic, ramped x1.5 every 4 s: highest rate with p99 <= 50 ms and no loss
+  local run=fanout_1k_ramp.$1.r$2
+  start_server "$1" "$OUT/$run"
+  # 10 s of warm-up at the first rate: a fresh JVM's first seconds are scenario c's subject, not this one's (with 3 s,
+  # a compilation stall failed Sluice's first 4-second step).
+  generate "$run" "$1" --streams 1000 --topics shared --rate 25 --publishers 32 --ramp --ramp-step 1.5 \
+    --ramp-interval 4s --ramp-p99-limit 50ms --duration 60s --warmup 10s
+  stop_servers
+}
+shared_10k_5eps() {  # e. 10,000 streams on one topic at 5 events/s
+  local run=shared_10k_5eps.$1.r$2
+  start_server "$1" "$OUT/$run"
+  generate "$run" "$1" --streams 10000 --topics shared --rate 5 --publishers 1 --duration 30s --warmup 5s
+  stop_servers
+}
+
+run_json() {
+  python3 - "$OUT/run.json" "$1" "$2" "$ROUNDS" "${SELECTED[*]}" "$(loadavg)" <<'PY'
+import json, os, sys, time
+path, command, phase, rounds, scenarios, load = sys.argv[1:]
+d = json.load(open(path)) if os.path.exists(path) else {}
+d.update({"command": command, "rounds": int(rounds), "scenarios": scenarios.split()})
+d["loadAverage" + phase] = load
+d["time" + phase] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+json.dump(d, open(path, "w"), indent=1)
+PY
+}
+
+run_json "ROUNDS=$ROUNDS bench/run-nchan-compare.sh${*:+ $*}" Start
+for s in "${SELECTED[@]}"; do
+  for round in $(seq 1 "$ROUNDS"); do
+    for server in sluice nchan; do "$s" "$server" "$round"; done
+  done
+done
+run_json "ROUNDS=$ROUNDS bench/run-nchan-compare.sh${*:+ $*}" End
+
+# RESULTS.md: the newest bench/run-scenarios.sh run (what RESULTS.md shows now) with the comparison added; each
+# scenario's rows come from the newest *-nchan folder that ran it, so re-running one scenario updates only its rows.
+SCENARIOS_RUN=$(find bench/results -maxdepth 1 -regextype posix-extended -regex '.*/[0-9T-]+Z' | sort | tail -1)
+python3 bench/render-results.py "$SCENARIOS_RUN" "${GATEWAY_JVM[*]}" "${IDLE_JVM[*]}" >bench/RESULTS.md
+echo "results in $OUT; wrote bench/RESULTS.md" >&2
