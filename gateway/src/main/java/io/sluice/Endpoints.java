@@ -30,6 +30,8 @@ import io.sluice.stream.SnapshotService;
 import io.sluice.stream.StreamService;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -49,6 +51,9 @@ public final class Endpoints {
      */
     private static final StaticContent CLIENT_SCRIPT = StaticContent.resource("client/sluice-client.js",
             "text/javascript; charset=utf-8", "public, max-age=300");
+    /** Open development mode only: the demo page (no CDN), which uses {@link #CLIENT_SCRIPT}. */
+    private static final StaticContent DEMO_PAGE = StaticContent.resource("demo/index.html", HTML,
+            StaticContent.NO_STORE);
     private static final byte[] READY = "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8);
 
     private final SluiceConfig config;
@@ -84,14 +89,17 @@ public final class Endpoints {
         return connectionLimiter;
     }
 
-    /** The public listener: CONTRACT §2–§4, the JavaScript client (§14) and health. */
+    /**
+     * The public listener: CONTRACT §2–§4, the JavaScript client (§14) and health; in open development mode (no
+     * auth configured) also the demo page at {@code /} and {@code /demo}, which are 404 as soon as any auth is.
+     */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
                 metrics);
         StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason,
                 SluiceServerInitializer::toStreamPhase);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
-        Routes routes = new Routes(
+        List<Route> routes = new ArrayList<>(List.of(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
                 new Route("/v1/events", HttpMethod.GET, (ctx, req, q, p) ->
                         HttpResponses.json(ctx, req, HttpResponseStatus.OK, snapshots.snapshot(ctx, req, q))),
@@ -100,8 +108,13 @@ public final class Endpoints {
                 new Route("/v1/users/{userId}/events", HttpMethod.POST, publish::toUser),
                 new Route("/v1/client.js", HttpMethod.GET, (ctx, req, q, p) -> CLIENT_SCRIPT.send(ctx, req)),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
-                new Route("/readyz", HttpMethod.GET, this::readyz));
-        return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), routes);
+                new Route("/readyz", HttpMethod.GET, this::readyz)));
+        if (access.isOpen()) {
+            routes.add(new Route("/", HttpMethod.GET, (ctx, req, q, p) -> DEMO_PAGE.send(ctx, req)));
+            routes.add(new Route("/demo", HttpMethod.GET, (ctx, req, q, p) -> DEMO_PAGE.send(ctx, req)));
+        }
+        return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(),
+                new Routes(routes.toArray(new Route[0])));
     }
 
     /**
