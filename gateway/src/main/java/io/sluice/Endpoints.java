@@ -1,7 +1,6 @@
 package io.sluice;
 
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -13,6 +12,7 @@ import io.sluice.admin.StatsEndpoint;
 import io.sluice.api.ApiError;
 import io.sluice.api.HttpResponses;
 import io.sluice.api.QueryParams;
+import io.sluice.api.StaticContent;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.backplane.Backplane;
 import io.sluice.config.SluiceConfig;
@@ -31,10 +31,9 @@ import io.sluice.publish.PublishService;
 import io.sluice.stream.SnapshotService;
 import io.sluice.stream.StreamService;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -43,8 +42,20 @@ import java.util.function.Supplier;
  */
 public final class Endpoints {
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+    private static final String HTML = "text/html; charset=utf-8";
     /** The self-contained dashboard page (no CDN), read once from the jar. */
-    private static final byte[] DASHBOARD_PAGE = resource("dashboard/index.html");
+    private static final StaticContent DASHBOARD_PAGE = StaticContent.resource("dashboard/index.html", HTML,
+            StaticContent.NO_STORE);
+    /**
+     * {@code clients/js/src/sluice-client.js}, copied into the jar by the build (CONTRACT §14). It changes only with
+     * the gateway's version: browsers and proxies may keep it five minutes, then revalidate with its ETag (a 304
+     * costs a few bytes), so an upgrade reaches every page within five minutes.
+     */
+    private static final StaticContent CLIENT_SCRIPT = StaticContent.resource("client/sluice-client.js",
+            "text/javascript; charset=utf-8", "public, max-age=300");
+    /** Open development mode only: the demo page (no CDN), which uses {@link #CLIENT_SCRIPT}. */
+    private static final StaticContent DEMO_PAGE = StaticContent.resource("demo/index.html", HTML,
+            StaticContent.NO_STORE);
     private static final byte[] READY = "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8);
 
     private final SluiceConfig config;
@@ -81,22 +92,32 @@ public final class Endpoints {
         return connectionLimiter;
     }
 
-    /** The public listener: CONTRACT §2–§4 plus health. */
+    /**
+     * The public listener: CONTRACT §2–§4, the JavaScript client (§14) and health; in open development mode (no
+     * auth configured) also the demo page at {@code /} and {@code /demo}, which are 404 as soon as any auth is.
+     */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
                 metrics, memoryGuard);
         StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason,
                 SluiceServerInitializer::toStreamPhase);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
-        return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
+        List<Route> routes = new ArrayList<>(List.of(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
                 new Route("/v1/events", HttpMethod.GET, (ctx, req, q, p) ->
                         HttpResponses.json(ctx, req, HttpResponseStatus.OK, snapshots.snapshot(ctx, req, q))),
                 new Route("/v1/publish", HttpMethod.POST, (ctx, req, q, p) -> publish.publish(ctx, req, q)),
                 new Route("/v1/broadcast", HttpMethod.POST, (ctx, req, q, p) -> publish.broadcast(ctx, req, q)),
                 new Route("/v1/users/{userId}/events", HttpMethod.POST, publish::toUser),
+                new Route("/v1/client.js", HttpMethod.GET, (ctx, req, q, p) -> CLIENT_SCRIPT.send(ctx, req)),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
+        if (access.isOpen()) {
+            routes.add(new Route("/", HttpMethod.GET, (ctx, req, q, p) -> DEMO_PAGE.send(ctx, req)));
+            routes.add(new Route("/demo", HttpMethod.GET, (ctx, req, q, p) -> DEMO_PAGE.send(ctx, req)));
+        }
+        return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(),
+                new Routes(routes.toArray(new Route[0])));
     }
 
     /**
@@ -105,7 +126,7 @@ public final class Endpoints {
      */
     public SluiceServerInitializer managementInitializer(MetricsEndpoint metricsEndpoint, StatsEndpoint statsEndpoint) {
         return initializer(null, SluiceConfig.AccessLog.OFF, new Routes(
-                new Route("/", HttpMethod.GET, this::dashboardPage),
+                new Route("/", HttpMethod.GET, (ctx, req, q, p) -> DASHBOARD_PAGE.send(ctx, req)),
                 new Route("/v1/dashboard/stream", HttpMethod.GET, (ctx, req, q, p) -> dashboard.open(ctx, req)),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
                 new Route("/readyz", HttpMethod.GET, this::readyz),
@@ -119,11 +140,6 @@ public final class Endpoints {
                 (int) config.maxBodyBytes(), config.requestHeaderTimeout(), config.idleTimeout(), cors, accessLog);
     }
 
-    private void dashboardPage(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {
-        HttpResponses.send(ctx, req, HttpResponseStatus.OK, "text/html; charset=utf-8",
-                Unpooled.wrappedBuffer(DASHBOARD_PAGE), false, null);
-    }
-
     private void healthz(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {
         HttpResponses.json(ctx, req, HttpResponseStatus.OK, HEALTHY);
     }
@@ -135,17 +151,6 @@ public final class Endpoints {
         } else {
             HttpResponses.error(ctx, req, ApiError.UNAVAILABLE, "not ready: " + reason, false,
                     r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, 1));
-        }
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = Endpoints.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource io/sluice/" + name + " in the jar");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

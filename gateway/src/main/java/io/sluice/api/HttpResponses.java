@@ -101,8 +101,20 @@ public final class HttpResponses {
      */
     public static void noContent(ChannelHandlerContext ctx, HttpRequest request, boolean forceClose,
                                  ResponseCustomizer customizer) {
-        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.NO_CONTENT,
-                Unpooled.EMPTY_BUFFER);
+        withoutBody(ctx, request, HttpResponseStatus.NO_CONTENT, forceClose, customizer);
+    }
+
+    /**
+     * Sends {@code 304 Not Modified}: no body, and no Content-Length, which on a 304 would describe the
+     * representation not sent (RFC 9110 §15.4.5); {@code customizer} adds the validators.
+     */
+    public static void notModified(ChannelHandlerContext ctx, HttpRequest request, ResponseCustomizer customizer) {
+        withoutBody(ctx, request, HttpResponseStatus.NOT_MODIFIED, false, customizer);
+    }
+
+    private static void withoutBody(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status,
+                                    boolean forceClose, ResponseCustomizer customizer) {
+        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), status, Unpooled.EMPTY_BUFFER);
         if (customizer != null) {
             customizer.customize(response);
         }

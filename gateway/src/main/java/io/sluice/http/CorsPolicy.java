@@ -102,7 +102,9 @@ public final class CorsPolicy {
         /** Adds the headers of an actual (non-preflight) response. */
         void applyTo(HttpHeaders headers) {
             common(headers);
-            headers.add(HttpHeaderNames.VARY, "Origin");
+            if (!headers.containsValue(HttpHeaderNames.VARY, "Origin", true)) {
+                headers.add(HttpHeaderNames.VARY, "Origin"); // a cacheable file says so itself
+            }
             headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED_HEADERS);
         }
 

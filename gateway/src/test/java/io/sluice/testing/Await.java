@@ -42,6 +42,34 @@ public final class Await {
         }
     }
 
+    /**
+     * Checks that {@code condition} stays true for all of {@code period}, for what must not happen (a retry that
+     * should never come): polls as {@link #until} does and fails the moment it turns false. Returns after
+     * {@code period}, which is the length of the observation, not a wait for something.
+     *
+     * @param whatMustHold called only on failure, so it may describe the current state
+     * @throws AssertionError with {@code "expected " + whatMustHold.get() + " for " + period}
+     */
+    public static void holds(BooleanSupplier condition, Duration period, Supplier<String> whatMustHold) {
+        long end = System.nanoTime() + period.toNanos();
+        long park = MIN_PARK.toNanos();
+        while (true) {
+            if (!condition.getAsBoolean()) {
+                throw new AssertionError("expected " + whatMustHold.get() + " for " + period);
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(Math.min(park, left));
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while checking " + whatMustHold.get());
+            }
+            park = Math.min(park * 2, MAX_PARK.toNanos());
+        }
+    }
+
     /** Same as {@link #until(BooleanSupplier, Duration, Supplier)} with a fixed message. */
     public static void until(BooleanSupplier condition, Duration timeout, String whatWasExpected) {
         until(condition, timeout, () -> whatWasExpected);

@@ -30,6 +30,18 @@ class AwaitTest {
     }
 
     @Test
+    void holdsChecksUntilThePeriodEndsAndFailsAtTheFirstBreak() {
+        AtomicInteger calls = new AtomicInteger();
+        Await.holds(() -> calls.incrementAndGet() > 0, Duration.ofMillis(50), () -> "calls");
+        assertTrue(calls.get() >= 2, "checked more than once: " + calls.get());
+        AtomicInteger left = new AtomicInteger(3);
+        AssertionError error = assertThrows(AssertionError.class,
+                () -> Await.holds(() -> left.decrementAndGet() > 0, Duration.ofSeconds(10), () -> "left > 0"));
+        assertEquals("expected left > 0 for PT10S", error.getMessage());
+        assertEquals(0, left.get(), "failed at the first false, long before the period ended");
+    }
+
+    @Test
     void freePortCanBeBound() throws IOException {
         int port = FreePort.find();
         assertTrue(port > 0 && port < 65536);
