@@ -4,7 +4,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -72,7 +71,7 @@ public final class SluiceServer implements AutoCloseable {
                 transport.ioHandlerFactory());
         this.managementGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-mgmt"),
                 transport.ioHandlerFactory());
-        this.node = GatewayNode.assemble(config, access, group, (EventLoop) managementGroup.next(), connections);
+        this.node = GatewayNode.assemble(config, access, group, managementGroup.next(), connections);
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;

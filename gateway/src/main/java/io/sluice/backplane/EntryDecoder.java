@@ -38,7 +38,9 @@ final class EntryDecoder {
         }
         String topic = new String(topicBytes, StandardCharsets.UTF_8);
         String type = new String(typeBytes, StandardCharsets.UTF_8);
-        if (!Grammar.isTopic(topic) || !Grammar.isType(type)) {
+        byte[] keyBytes = body.get(PublishScript.KEY_FIELD);
+        String key = keyBytes == null ? null : new String(keyBytes, StandardCharsets.UTF_8);
+        if (!Grammar.isTopic(topic) || !Grammar.isType(type) || (key != null && !Grammar.isTopic(key))) {
             return null;
         }
         if (data[0] == '"') {
@@ -46,7 +48,7 @@ final class EntryDecoder {
             if (text == null) {
                 return null;
             }
-            return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, text), data);
+            return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, text), data, key);
         }
         for (byte b : data) {
             // compact JSON has no raw line breaks; one here would split the data line
@@ -54,7 +56,7 @@ final class EntryDecoder {
                 return null;
             }
         }
-        return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, data), data);
+        return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, data), data, key);
     }
 
     /** The entry's count field {@code n}, or -1 when absent or malformed. */

@@ -12,8 +12,15 @@ import io.netty.buffer.ByteBuf;
  * @param type the validated type, {@code "message"} when the publisher gave none
  * @param frame the SSE frame body from {@link io.sluice.sse.SseEncoder}, with id headroom
  * @param dataJson the data as compact JSON text (UTF-8), kept for the snapshot endpoint
+ * @param key the validated key (CONTRACT §12): a later event of the topic with the same key supersedes this one in
+ *            history; null for an event without one
  */
-public record EncodedEvent(String topic, String type, ByteBuf frame, byte[] dataJson) {
+public record EncodedEvent(String topic, String type, ByteBuf frame, byte[] dataJson, String key) {
+
+    /** An event without a key. */
+    public EncodedEvent(String topic, String type, ByteBuf frame, byte[] dataJson) {
+        this(topic, type, frame, dataJson, null);
+    }
 
     /** Releases the frame reference this event holds. */
     public void release() {

@@ -19,13 +19,18 @@ public final class Event {
     private final long timeMillis;
     private final long acceptedNanos;
     private final int frameBytes;
+    /** The key of CONTRACT §12, or null. */
+    private final String key;
+    /** Id of the event of the same topic and key this one superseded in history when committed; 0 if none. */
+    private final long supersededId;
     /** Links of {@link Retention}'s node-wide list of retained events; commit lock only. */
     Event olderRetained;
     Event newerRetained;
     /** Whether history holds this event now; commit lock only. */
     boolean retained;
 
-    Event(long id, Topic topic, String type, ByteBuf frame, byte[] dataJson, long timeMillis, long acceptedNanos) {
+    Event(long id, Topic topic, String type, ByteBuf frame, byte[] dataJson, long timeMillis, long acceptedNanos,
+          String key, long supersededId) {
         this.id = id;
         this.topic = topic;
         this.type = type;
@@ -34,6 +39,8 @@ public final class Event {
         this.timeMillis = timeMillis;
         this.acceptedNanos = acceptedNanos;
         this.frameBytes = frame.readableBytes();
+        this.key = key;
+        this.supersededId = supersededId;
     }
 
     public long id() {
@@ -51,6 +58,19 @@ public final class Event {
     /** The shared frame; see the class comment for who may touch it and how. */
     public ByteBuf frame() {
         return frame;
+    }
+
+    /** The event's key (CONTRACT §12), or null. */
+    public String key() {
+        return key;
+    }
+
+    /**
+     * Id of the earlier event of this topic with the same key that this one superseded in history when it was
+     * committed, or 0: a stream that still owes that event is owed this one instead, not both.
+     */
+    public long supersededId() {
+        return supersededId;
     }
 
     /** Bytes of the encoded frame, {@code id:} line included: what retaining it costs in direct memory. */

@@ -263,12 +263,16 @@ public final class FanoutCore {
     private int publishLocked(EncodedEvent pending, Topic topic, long id, long timeMillis, long acceptedNanos,
                               Evictions evictions) {
         SseEncoder.stampId(pending.frame(), id, idScratch);
-        Event event = new Event(id, topic, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
-                acceptedNanos);
-        pending.frame().retain(loops.length);
-        topic.committed(id);
         TopicHistory history = topic.history();
         boolean wasEmpty = history.isEmpty();
+        Event superseded = pending.key() == null ? null : history.removeLatest(pending.key());
+        if (superseded != null) {
+            retention.remove(superseded, false);
+        }
+        Event event = new Event(id, topic, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
+                acceptedNanos, pending.key(), superseded == null ? 0 : superseded.id());
+        pending.frame().retain(loops.length);
+        topic.committed(id);
         Event evicted = history.append(event);
         if (evicted != event) {
             retention.add(event, wasEmpty);

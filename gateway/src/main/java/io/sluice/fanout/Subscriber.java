@@ -21,7 +21,9 @@ import java.util.List;
  * {@link #catchUp()} writes the skipped events from history, in small batches, until it is level with its
  * loop's drained position and live delivery resumes. A lag never holds memory per stream (history is
  * shared); it is bounded by {@code maxLag} live events skipped since the stream last made progress, and by
- * history retention. Past either bound the
+ * history retention. A skipped event that supersedes one the stream still owes (same topic and key, CONTRACT §12)
+ * replaces it rather than adding to the lag, so a stream behind on a keyed ticker is cut loose only when it owes
+ * more than {@code maxLag} events that are not superseded; catch-up then sends only the newest value of each key. Past either bound the
  * stream is closed and counted as a slow consumer; the client resumes from history with Last-Event-ID.
  * Initial replay (Last-Event-ID, {@code limit}) is the same catch-up, started from a cursor.
  */
@@ -133,7 +135,10 @@ public final class Subscriber {
             return false;
         }
         if (lagging) {
-            countLag(1);
+            // an event that supersedes one this stream still owes replaces it in what catch-up will send (§12)
+            if (e.supersededId() <= cursor) {
+                countLag(1);
+            }
             return false;
         }
         if (!channel.isWritable()) {

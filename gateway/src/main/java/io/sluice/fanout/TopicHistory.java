@@ -2,7 +2,9 @@ package io.sluice.fanout;
 
 import io.netty.buffer.ByteBuf;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The retained events of one topic, oldest first, at most {@code capacity} of them: a ring that grows
@@ -13,14 +15,21 @@ import java.util.List;
  * is held only for array walks and reference-count increments, never for I/O. Lock order: commit lock, then
  * a history monitor; nothing takes two history monitors at once.
  *
+ * <p>Latest value per key (CONTRACT §12): an event with a key supersedes the earlier retained event of this topic with
+ * the same key, which leaves the ring at once ({@link #removeLatest}): replay, {@code limit} replay, catch-up and
+ * snapshots read only events not superseded. Superseding is not eviction: a resume from before the superseded event
+ * loses nothing (it gets the newer value), so it does not move the eviction mark.
+ *
  * <p>Ownership: the history owns one reference to the frame of every event it retains and releases it on
- * eviction or {@link #clear()}. Readers that want to write a frame get a {@code retainedDuplicate()} made
+ * eviction, supersession or {@link #clear()}. Readers that want to write a frame get a {@code retainedDuplicate()} made
  * under the monitor, so eviction can never free a frame a reader is about to write.
  */
 public final class TopicHistory {
     private static final int INITIAL_SLOTS = 8;
 
     private final int capacity;
+    /** The retained event of each key, for superseding; created on the first keyed event. */
+    private Map<String, Event> latestByKey;
     private Event[] ring = new Event[0];
     private int head;
     private int size;
@@ -63,7 +72,49 @@ public final class TopicHistory {
         }
         ring[(head + size) % ring.length] = event;
         size++;
+        if (event.key() != null) {
+            if (latestByKey == null) {
+                latestByKey = new HashMap<>();
+            }
+            latestByKey.put(event.key(), event);
+        }
         return evicted;
+    }
+
+    /**
+     * Removes this topic's retained event with {@code key}, which the event about to be appended supersedes, and
+     * releases its frame. Call under the commit lock, just before {@link #append} of the superseding event.
+     *
+     * @return the superseded event, or null when none with that key is retained
+     */
+    public synchronized Event removeLatest(String key) {
+        if (latestByKey == null) {
+            return null;
+        }
+        Event superseded = latestByKey.remove(key);
+        if (superseded == null) {
+            return null;
+        }
+        int i = firstIndexAfter(superseded.id() - 1);
+        if (i >= size || at(i) != superseded) {
+            throw new IllegalStateException("the latest event of key " + key + " is not in its topic's history");
+        }
+        // close the gap from the nearer end, keeping the ring in id order
+        if (i < size / 2) {
+            for (int j = i; j > 0; j--) {
+                ring[(head + j) % ring.length] = at(j - 1);
+            }
+            ring[head] = null;
+            head = (head + 1) % ring.length;
+        } else {
+            for (int j = i; j < size - 1; j++) {
+                ring[(head + j) % ring.length] = at(j + 1);
+            }
+            ring[(head + size - 1) % ring.length] = null;
+        }
+        size--;
+        superseded.frame().release();
+        return superseded;
     }
 
     /**
@@ -99,6 +150,12 @@ public final class TopicHistory {
         size--;
         evictedUpTo = oldest.id();
         oldest.frame().release();
+        if (oldest.key() != null && latestByKey.get(oldest.key()) == oldest) {
+            latestByKey.remove(oldest.key());
+        }
+        if (size == 0) {
+            latestByKey = null;
+        }
         return oldest;
     }
 
@@ -176,6 +233,7 @@ public final class TopicHistory {
         ring = new Event[0];
         head = 0;
         size = 0;
+        latestByKey = null;
     }
 
     private Event at(int i) {

@@ -96,7 +96,7 @@ public final class PublishParser {
 
     /**
      * Parses an {@code application/x-www-form-urlencoded} body with fields {@code topic}, {@code type},
-     * {@code data}; data is taken as a string.
+     * {@code data} and {@code key}; data is taken as a string.
      */
     public List<EncodedEvent> parseForm(ByteBuf body, String fixedTopic, ByteBufAllocator alloc) {
         if (!decodesToUtf8(body)) {
@@ -112,9 +112,9 @@ public final class PublishParser {
         }
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             String name = field.getKey();
-            if (!name.equals("topic") && !name.equals("type") && !name.equals("data")) {
+            if (!name.equals("topic") && !name.equals("type") && !name.equals("data") && !name.equals("key")) {
                 throw ApiException.invalid(ApiException.echo(name)
-                        + ": unknown field; a form publish has topic, type and data");
+                        + ": unknown field; a form publish has topic, type, data and key");
             }
             if (field.getValue().size() > 1) {
                 throw ApiException.invalid(name + ": given more than once");
@@ -126,7 +126,7 @@ public final class PublishParser {
         if (data == null) {
             throw ApiException.invalid("data: required");
         }
-        ParsedEvent event = ParsedEvent.ofString(topic, type, data);
+        ParsedEvent event = ParsedEvent.ofString(topic, type, data).withKey(keyOf(single(fields, "key"), ""));
         checkSize(event, "");
         return encode(List.of(event), alloc);
     }
@@ -134,9 +134,11 @@ public final class PublishParser {
     private ParsedEvent readEvent(JsonParser p, String prefix, String fixedTopic) throws IOException {
         String topic = null;
         String type = null;
+        String key = null;
         ParsedEvent data = null;
         boolean sawTopic = false;
         boolean sawType = false;
+        boolean sawKey = false;
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String field = p.currentName();
@@ -152,6 +154,11 @@ public final class PublishParser {
                     sawType = true;
                     type = stringField(p, value, prefix + field);
                 }
+                case "key" -> {
+                    rejectRepeat(sawKey, prefix, field);
+                    sawKey = true;
+                    key = stringField(p, value, prefix + field);
+                }
                 case "data" -> {
                     rejectRepeat(data != null, prefix, field);
                     data = value == JsonToken.VALUE_STRING
@@ -159,7 +166,7 @@ public final class PublishParser {
                             : ParsedEvent.ofJson(null, null, copyCompact(p));
                 }
                 default -> throw ApiException.invalid(prefix + ApiException.echo(field)
-                        + ": unknown field; an event has topic, type and data");
+                        + ": unknown field; an event has topic, type, data and key");
             }
         }
         if (t != JsonToken.END_OBJECT) {
@@ -173,7 +180,7 @@ public final class PublishParser {
         if (data == null) {
             throw ApiException.invalid(prefix + "data: required (any JSON value)");
         }
-        ParsedEvent event = data.withTopicAndType(checkedTopic, checkedType);
+        ParsedEvent event = data.withTopicAndType(checkedTopic, checkedType).withKey(keyOf(key, prefix));
         checkSize(event, prefix);
         return event;
     }
@@ -259,6 +266,15 @@ public final class PublishParser {
         return type;
     }
 
+    /** The key of CONTRACT §12: absent, or 1-200 topic characters (it never reaches the wire, but is logged). */
+    private static String keyOf(String key, String prefix) {
+        if (key != null && !Grammar.isTopic(key)) {
+            throw ApiException.invalid(prefix + "key: must be " + Grammar.TOPIC_RULE + " (omit it for an event that"
+                    + " no later one supersedes)");
+        }
+        return key;
+    }
+
     private void checkSize(ParsedEvent event, String prefix) {
         long size = event.dataBytes();
         if (size > maxEventBytes) {
@@ -322,18 +338,22 @@ public final class PublishParser {
         return events;
     }
 
-    /** A validated event before encoding: exactly one of {@code string} and {@code json} is set. */
-    private record ParsedEvent(String topic, String type, String string, byte[] json) {
+    /** A validated event before encoding: exactly one of {@code string} and {@code json} is set; {@code key} may be. */
+    private record ParsedEvent(String topic, String type, String string, byte[] json, String key) {
         static ParsedEvent ofString(String topic, String type, String data) {
-            return new ParsedEvent(topic, type, data, null);
+            return new ParsedEvent(topic, type, data, null, null);
         }
 
         static ParsedEvent ofJson(String topic, String type, byte[] data) {
-            return new ParsedEvent(topic, type, null, data);
+            return new ParsedEvent(topic, type, null, data, null);
         }
 
         ParsedEvent withTopicAndType(String newTopic, String newType) {
-            return new ParsedEvent(newTopic, newType, string, json);
+            return new ParsedEvent(newTopic, newType, string, json, key);
+        }
+
+        ParsedEvent withKey(String newKey) {
+            return new ParsedEvent(topic, type, string, json, newKey);
         }
 
         long dataBytes() {
@@ -343,9 +363,9 @@ public final class PublishParser {
         EncodedEvent encode(ByteBufAllocator alloc) {
             if (string != null) {
                 byte[] literal = Json.write(g -> g.writeString(string));
-                return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, string), literal);
+                return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, string), literal, key);
             }
-            return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, json), json);
+            return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, json), json, key);
         }
     }
 

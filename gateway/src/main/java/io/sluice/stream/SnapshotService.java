@@ -90,7 +90,6 @@ public final class SnapshotService {
         });
     }
 
-
     private static void writeEvent(JsonGenerator g, Event e) throws IOException {
         g.writeStartObject();
         g.writeStringField("id", Long.toString(e.id()));
@@ -99,6 +98,9 @@ public final class SnapshotService {
         g.writeFieldName("data");
         g.writeRawValue(new String(e.dataJson(), java.nio.charset.StandardCharsets.UTF_8));
         g.writeStringField("time", RFC3339_MILLIS.format(Instant.ofEpochMilli(e.timeMillis())));
+        if (e.key() != null) {
+            g.writeStringField("key", e.key()); // CONTRACT §12: keyed events show their key
+        }
         g.writeEndObject();
     }
 }

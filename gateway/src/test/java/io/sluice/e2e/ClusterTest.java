@@ -84,6 +84,35 @@ class ClusterTest {
         }
     }
 
+    /** CONTRACT §12 in cluster mode: the key travels in the Redis entry and every node compacts its own history. */
+    @Test
+    void keyedEventsSupersedeEarlierOnesInEveryNodesHistory() {
+        try (RedisServer redis = RedisServer.start();
+             GatewayFixture a = ClusterSupport.node(redis);
+             GatewayFixture b = ClusterSupport.node(redis)) {
+            List<Long> ids = new ArrayList<>();
+            for (String[] e : new String[][] {{"cpu", "1"}, {"mem", "2"}, {"cpu", "3"}, {"", "4"}, {"cpu", "5"}}) {
+                String key = e[0].isEmpty() ? "" : ",\"key\":\"" + e[0] + "\"";
+                ids.add(accepted((ids.size() % 2 == 0 ? a : b).publishJson("{\"topic\":\"gauge\"" + key
+                        + ",\"data\":" + e[1] + "}")).ids().get(0));
+            }
+            for (GatewayFixture node : List.of(a, b)) {
+                try (SseTestClient resumed = node.stream("/v1/events/stream?topic=gauge",
+                        Map.of("Last-Event-ID", Long.toString(ids.get(0))))) {
+                    assertEquals("connected", resumed.awaitEvent(WAIT).type());
+                    List<SseEvent> got = resumed.awaitEvents(3, WAIT);
+                    assertEquals(List.of(ids.get(1), ids.get(3), ids.get(4)),
+                            got.stream().map(ev -> Long.parseLong(ev.id())).toList(), got::toString);
+                    assertEquals(List.of("2", "4", "5"), got.stream().map(SseEvent::data).toList());
+                }
+                RawResponse snapshot = HttpTestClient.get(GatewayFixture.HOST, node.port(), "/v1/events?topic=gauge");
+                assertTrue(snapshot.body().contains("\"key\":\"cpu\""), snapshot::toString);
+                assertTrue(!snapshot.body().contains("\"data\":1,") && !snapshot.body().contains("\"data\":3,"),
+                        snapshot::toString);
+            }
+        }
+    }
+
     @Test
     void nodeStartedLaterResumesFromRedisRetentionAndResetsBeyondIt() {
         // small stream nodes, so MAXLEN ~ trims close to the configured length

@@ -2,14 +2,11 @@ package io.sluice.fanout;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.sse.SseEncoder;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -31,25 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HistoryBoundsTest {
     private static final long HOUR = TimeUnit.HOURS.toMillis(1);
     private final CountingMetrics metrics = new CountingMetrics();
-    private EmbeddedChannel channel;
-    private ChannelHandlerContext ctx;
+    private final FanoutChannel stream = new FanoutChannel();
+    private final EmbeddedChannel channel = stream.channel;
     private FanoutCore core;
-
-    @BeforeEach
-    void setUp() {
-        channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter() {
-            @Override
-            public void handlerAdded(ChannelHandlerContext c) {
-                ctx = c;
-            }
-        });
-    }
 
     @AfterEach
     void tearDown() {
-        channel.close();
-        channel.runPendingTasks();
-        channel.finishAndReleaseAll();
+        stream.close();
         core.release();
         assertEquals(0, core.historyBytes(), "release forgets every retained event");
     }
@@ -250,9 +235,9 @@ class HistoryBoundsTest {
     void sentCountsOnlyTheStreamsWhoseTypeFilterMatches() {
         start(10, 0, Long.MAX_VALUE);
         Topic[] topics = {core.topics().acquire("t")};
-        Subscriber all = core.subscribe(ctx, topics, TypeFilter.ALL, 10, ReplayStart.LIVE);
-        Subscriber orders = core.subscribe(ctx, topics, TypeFilter.of(List.of("order:*")), 10, ReplayStart.LIVE);
-        Subscriber ordersToo = core.subscribe(ctx, topics, TypeFilter.of(List.of("order:*")), 10, ReplayStart.LIVE);
+        Subscriber all = core.subscribe(stream.ctx(), topics, TypeFilter.ALL, 10, ReplayStart.LIVE);
+        Subscriber orders = core.subscribe(stream.ctx(), topics, TypeFilter.of(List.of("order:*")), 10, ReplayStart.LIVE);
+        Subscriber ordersToo = core.subscribe(stream.ctx(), topics, TypeFilter.of(List.of("order:*")), 10, ReplayStart.LIVE);
         try {
             assertEquals(1, publish("t", "invoice:paid", "1").sent());
             assertEquals(3, publish("t", "order:new", "2").sent());

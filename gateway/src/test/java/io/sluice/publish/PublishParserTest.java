@@ -99,7 +99,7 @@ class PublishParserTest {
                 rejected("{\"topic\":\"t\",\"type\":\"a\\nb\",\"data\":1}").getMessage());
         assertEquals("topic: must be a string", rejected("{\"topic\":5,\"data\":1}").getMessage());
         assertEquals("data: required (any JSON value)", rejected("{\"topic\":\"t\"}").getMessage());
-        assertEquals("id: unknown field; an event has topic, type and data",
+        assertEquals("id: unknown field; an event has topic, type, data and key",
                 rejected("{\"topic\":\"t\",\"data\":1,\"id\":\"9\"}").getMessage());
         assertEquals("data: given more than once", rejected("{\"topic\":\"t\",\"data\":1,\"data\":2}").getMessage());
         assertEquals("body: an empty batch publishes nothing; send at least one event", rejected("[]").getMessage());
@@ -174,7 +174,7 @@ class PublishParserTest {
     @Test
     void formErrorsNameTheField() {
         for (String[] c : new String[][] {
-                {"topic=a&data=1&extra=2", "extra: unknown field; a form publish has topic, type and data"},
+                {"topic=a&data=1&extra=2", "extra: unknown field; a form publish has topic, type, data and key"},
                 {"topic=a", "data: required"},
                 {"topic=a&topic=b&data=1", "topic: given more than once"},
                 {"topic=a%0Ab&data=1", "topic: must be 1-200 characters from A-Z a-z 0-9 - _ . ~ : / @"},
