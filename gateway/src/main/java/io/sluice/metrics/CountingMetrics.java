@@ -20,6 +20,7 @@ public final class CountingMetrics implements GatewayMetrics {
     /** By reason; the reasons are a small fixed set, so the map stays small. */
     private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final LongAdder publishRequests = new LongAdder();
+    private final LongAdder jwksRefreshFailures = new LongAdder();
 
     @Override
     public void streamOpened() {
@@ -71,6 +72,11 @@ public final class CountingMetrics implements GatewayMetrics {
         publishRequests.increment();
     }
 
+    @Override
+    public void jwksRefreshFailed() {
+        jwksRefreshFailures.increment();
+    }
+
     public long openStreams() {
         return streams.sum();
     }
@@ -112,5 +118,10 @@ public final class CountingMetrics implements GatewayMetrics {
 
     public long publishRequests() {
         return publishRequests.sum();
+    }
+
+    /** Fetches of the JWK set that failed or brought no usable key, since start. */
+    public long jwksRefreshFailures() {
+        return jwksRefreshFailures.sum();
     }
 }
