@@ -51,17 +51,21 @@ public final class Endpoints {
     private final Backplane backplane;
     private final GatewayMetrics metrics;
     private final Supplier<String> notReadyReason;
+    private final Supplier<String> streamRefusalReason;
     private final ChannelGroup connections;
     private final DashboardFeed dashboard;
     private final ConnectionLimiter connectionLimiter;
 
     /**
-     * @param notReadyReason why the node should not get traffic now, or null when it is ready
+     * @param notReadyReason why the node should not get traffic now, or null when it is ready ({@code /readyz})
+     * @param streamRefusalReason why the node refuses every new stream now (draining, backplane down), or null; a node
+     *                            may be not ready and still serve streams (one whose JWK set is not loaded yet serves
+     *                            public topics)
      * @param connections where every accepted connection of both listeners is tracked
      */
     public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
-                     GatewayMetrics metrics, Supplier<String> notReadyReason, ChannelGroup connections,
-                     DashboardFeed dashboard) {
+                     GatewayMetrics metrics, Supplier<String> notReadyReason, Supplier<String> streamRefusalReason,
+                     ChannelGroup connections, DashboardFeed dashboard) {
         this.connections = connections;
         this.dashboard = dashboard;
         this.config = config;
@@ -70,6 +74,7 @@ public final class Endpoints {
         this.backplane = backplane;
         this.metrics = metrics;
         this.notReadyReason = notReadyReason;
+        this.streamRefusalReason = streamRefusalReason;
         this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerUser());
     }
 
@@ -82,8 +87,8 @@ public final class Endpoints {
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
                 metrics);
-        StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason,
-                SluiceServerInitializer::toStreamPhase);
+        StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter,
+                streamRefusalReason, SluiceServerInitializer::toStreamPhase);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
