@@ -230,15 +230,15 @@ public final class JwksKeys implements AutoCloseable {
                 skipped.isEmpty() ? "" : "; skipped " + String.join("; ", skipped));
     }
 
+    /** Logs, then counts: whoever sees the count can find the line. */
     private void failed(String why, String reason) {
+        log.warn("jwks: {} from {} failed: {}; {}", why, displayUrl, reason, current == null
+                ? "no key set loaded yet: /readyz is 503 and tokens that need it are answered 503"
+                : "keeping the set fetched " + Math.round(ageSeconds()) + "s ago");
         GatewayMetrics m = metrics;
         if (m != null) {
             m.jwksRefreshFailed();
         }
-        KeySet set = current;
-        log.warn("jwks: {} from {} failed: {}; {}", why, displayUrl, reason, set == null
-                ? "no key set loaded yet: /readyz is 503 and tokens that need it are answered 503"
-                : "keeping the set fetched " + Math.round(ageSeconds()) + "s ago");
     }
 
     /**

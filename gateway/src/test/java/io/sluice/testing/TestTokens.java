@@ -7,6 +7,7 @@ import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.opts.AllowWeakRSAKey;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -33,6 +34,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Mints tokens for tests with nimbus-jose-jwt, and key pairs with the JDK. Stateless; any thread.
@@ -94,9 +96,11 @@ public final class TestTokens {
         }
     }
 
+    /** A signer for {@code pair}; RSA keys under 2048 bits too (tests mint what a hostile issuer could). */
     public static JWSSigner signer(KeyPair pair) {
         try {
-            return pair.getPrivate() instanceof ECPrivateKey ec ? new ECDSASigner(ec) : new RSASSASigner(pair.getPrivate());
+            return pair.getPrivate() instanceof ECPrivateKey ec ? new ECDSASigner(ec)
+                    : new RSASSASigner(pair.getPrivate(), Set.of(AllowWeakRSAKey.getInstance()));
         } catch (JOSEException e) {
             throw new IllegalArgumentException(e);
         }
