@@ -154,6 +154,8 @@ class HostileInputTest {
         assertEquals(200, health.status(), () -> "health check: " + health);
         Await.until(() -> gateway.server().openConnections() == 0, ANSWER,
                 () -> "no connection left open on the gateway, but " + gateway.server().openConnections() + " are");
+        // a refused JWK set is fetched (and refused, and logged) again every second until the next case serves another
+        warnings.drain(line -> previousRefusal != null && line.contains(previousRefusal));
         warnings.assertNone();
     }
 
