@@ -64,18 +64,22 @@ public final class Endpoints {
     private final Backplane backplane;
     private final GatewayMetrics metrics;
     private final Supplier<String> notReadyReason;
+    private final Supplier<String> streamRefusalReason;
     private final ChannelGroup connections;
     private final DashboardFeed dashboard;
     private final ConnectionLimiter connectionLimiter;
     private final MemoryGuard memoryGuard = MemoryGuard.of(PooledByteBufAllocator.DEFAULT);
 
     /**
-     * @param notReadyReason why the node should not get traffic now, or null when it is ready
+     * @param notReadyReason why the node should not get traffic now, or null when it is ready ({@code /readyz})
+     * @param streamRefusalReason why the node refuses every new stream now (draining, backplane down), or null; a node
+     *                            may be not ready and still serve streams (one whose JWK set is not loaded yet serves
+     *                            public topics)
      * @param connections where every accepted connection of both listeners is tracked
      */
     public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
-                     GatewayMetrics metrics, Supplier<String> notReadyReason, ChannelGroup connections,
-                     DashboardFeed dashboard) {
+                     GatewayMetrics metrics, Supplier<String> notReadyReason, Supplier<String> streamRefusalReason,
+                     ChannelGroup connections, DashboardFeed dashboard) {
         this.connections = connections;
         this.dashboard = dashboard;
         this.config = config;
@@ -84,6 +88,7 @@ public final class Endpoints {
         this.backplane = backplane;
         this.metrics = metrics;
         this.notReadyReason = notReadyReason;
+        this.streamRefusalReason = streamRefusalReason;
         this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerUser());
     }
 
@@ -99,8 +104,8 @@ public final class Endpoints {
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
                 metrics, memoryGuard);
-        StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason,
-                SluiceServerInitializer::toStreamPhase);
+        StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter,
+                streamRefusalReason, SluiceServerInitializer::toStreamPhase);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         List<Route> routes = new ArrayList<>(List.of(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),

@@ -10,6 +10,7 @@ import io.sluice.admin.MetricsEndpoint;
 import io.sluice.admin.StatsEndpoint;
 import io.sluice.admin.StatsSampler;
 import io.sluice.auth.AccessPolicy;
+import io.sluice.auth.JwksKeys;
 import io.sluice.backplane.Backplane;
 import io.sluice.backplane.LocalBackplane;
 import io.sluice.backplane.RedisBackplane;
@@ -33,13 +34,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What one node runs, assembled from its config in dependency order: the metrics and their registry, the fan-out,
- * the backplane, the node's readiness, the stats sampler and node meters, the dashboard feed, the endpoints of both
- * listeners and, in open development mode, the demo clock. It binds no socket and owns no thread: {@link SluiceServer}
+ * the backplane, the JWK set's thread (with {@code jwksUrl}), the node's readiness, the stats sampler and node meters,
+ * the dashboard feed, the endpoints of both listeners and, in open development mode, the demo clock. It binds no socket and owns no thread: {@link SluiceServer}
  * gives it the event loops and binds its initializers; a test may assemble one on embedded loops and drive
  * {@link #publicInitializer()} directly.
  *
  * <p>Lifecycle, in two halves around the loops' end: {@link #stopProducers()} before the event loops stop (the demo
- * clock, the dashboard and the backplane's reader hand work to the loops), {@link #release()} after they have
+ * clock, the dashboard and the backplane's reader hand work to the loops; the JWK set's thread stops with them),
+ * {@link #release()} after they have
  * terminated (meters, registry, and every frame the fan-out still holds).
  */
 final class GatewayNode {
@@ -50,6 +52,8 @@ final class GatewayNode {
     private final PrometheusMeterRegistry registry;
     private final FanoutCore fanout;
     private final Backplane backplane;
+    /** The access policy's JWK set, or null; its first load is one of the node's readiness inputs. */
+    private final JwksKeys jwks;
     private final NodeMeters nodeMeters;
     /** Its latest sample feeds /v1/stats, the history gauge and the dashboard's top topics. */
     private final StatsSampler statsSampler;
@@ -91,23 +95,31 @@ final class GatewayNode {
             clustered.start();
             this.backplane = clustered;
         }
+        this.jwks = access.jwks();
+        if (jwks != null) {
+            jwks.start(reported); // loads in the background; /readyz is 503 until a first set is in
+        }
         this.statsSampler = new StatsSampler(fanout.topics(), metrics);
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size, fanout::historyEvents,
-                fanout::historyBytes));
+                fanout::historyBytes,
+                jwks == null ? null : new NodeMeters.Jwks(metrics::jwksRefreshFailures, jwks::ageSeconds)));
         nodeMeters.bindTo(registry);
         management.scheduleWithFixedDelay(statsSampler, 0, 1, TimeUnit.SECONDS);
         // history's age bound when nobody publishes, and forgetting unused topics: off the stream loops
         management.scheduleWithFixedDelay(this::maintainHistory, 1, 1, TimeUnit.SECONDS);
         this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
         this.dashboard = new DashboardFeed(management, this::dashboardTotals);
-        this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason, connections,
-                dashboard);
+        this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason,
+                this::streamRefusalReason, connections, dashboard);
         this.metricsEndpoint = new MetricsEndpoint(registry);
         this.statsEndpoint = new StatsEndpoint(metrics, fanout.topics(), statsSampler);
     }
 
-    /** Assembles a node; starts nothing but its own timers (sampler, dashboard) and, in cluster mode, the reader. */
+    /**
+     * Assembles a node; starts nothing but its own timers (sampler, dashboard), the JWK set's thread (with
+     * {@code jwksUrl}) and, in cluster mode, the reader.
+     */
     static GatewayNode assemble(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops, EventLoop management,
                                 ChannelGroup connections) {
         return new GatewayNode(config, access, loops, management, connections);
@@ -156,8 +168,24 @@ final class GatewayNode {
         return notReadyReason() == null;
     }
 
-    /** Why this node should not get traffic now, or null when ready. */
+    /**
+     * Why this node should not get traffic now, or null when ready (what {@code /readyz} and {@code sluice_ready}
+     * report): {@link #streamRefusalReason()}, or a JWK set not loaded yet.
+     */
     String notReadyReason() {
+        String refusal = streamRefusalReason();
+        if (refusal != null || jwks == null || jwks.isLoaded()) {
+            return refusal;
+        }
+        return "the JWK set of jwksUrl is not loaded yet";
+    }
+
+    /**
+     * Why this node refuses every new stream now (draining, backplane down), or null. Narrower than
+     * {@link #notReadyReason()}: without its JWK set a node still serves what needs no token (public topics), and
+     * answers only the tokens that need the set with 503.
+     */
+    String streamRefusalReason() {
         if (draining) {
             return "draining";
         }
@@ -171,6 +199,9 @@ final class GatewayNode {
         }
         dashboard.close();
         backplane.close();
+        if (jwks != null) {
+            jwks.close();
+        }
     }
 
     /** Second half: meters and every buffer the fan-out holds. Once the event loops have terminated. */

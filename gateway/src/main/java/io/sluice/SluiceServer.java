@@ -146,7 +146,7 @@ public final class SluiceServer implements AutoCloseable {
         return connections.size();
     }
 
-    /** Whether this node should receive traffic: not draining, backplane up. */
+    /** Whether this node should receive traffic: not draining, backplane up, JWK set (if any) loaded. */
     public boolean isReady() {
         return node.isReady();
     }

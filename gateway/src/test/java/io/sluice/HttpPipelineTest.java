@@ -49,7 +49,7 @@ class HttpPipelineTest {
         core = new FanoutCore(streamChannel.eventLoop(), config.historySize(), 1024,
                 config.heartbeatInterval().toNanos(), metrics);
         endpoints = new Endpoints(config, core, OpenAccessPolicy.INSTANCE, new LocalBackplane(core), metrics,
-                () -> notReady, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE),
+                () -> notReady, () -> notReady, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE),
                 IdleDashboard.on(streamChannel.eventLoop()));
         streamChannel.pipeline().addLast(endpoints.publicInitializer());
     }

@@ -38,4 +38,12 @@ public interface AccessPolicy {
 
     /** True when no auth is configured at all: development mode, announced loudly at start-up. */
     boolean isOpen();
+
+    /**
+     * The JWK set ({@code jwksUrl}) this policy verifies tokens with, or null when there is none. Whoever runs the node
+     * starts and closes it and reads its readiness: until it has loaded a first set, the node is not ready.
+     */
+    default JwksKeys jwks() {
+        return null;
+    }
 }

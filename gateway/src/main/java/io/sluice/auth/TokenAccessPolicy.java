@@ -59,8 +59,8 @@ public final class TokenAccessPolicy implements AccessPolicy {
             return Principal.PUBLISH_KEY;
         }
         if (verifier == null) {
-            throw JwtVerifier.invalid("token: this gateway accepts no tokens (neither jwtSecret nor jwtPublicKeyFile is"
-                    + " configured)" + (token.source() == PresentedToken.Source.AUTHORIZATION
+            throw JwtVerifier.invalid("token: this gateway accepts no tokens (none of jwtSecret, jwtPublicKeyFile and"
+                    + " jwksUrl is configured)" + (token.source() == PresentedToken.Source.AUTHORIZATION
                     ? " and the bearer credential is not a publish key" : ""));
         }
         return verifier.verify(token.value());
@@ -126,10 +126,31 @@ public final class TokenAccessPolicy implements AccessPolicy {
         return false;
     }
 
+    @Override
+    public JwksKeys jwks() {
+        return verifier == null ? null : verifier.jwks();
+    }
+
     /** What is configured, for the start-up log; never a secret. */
     @Override
     public String toString() {
-        return "tokens=" + (verifier == null ? "off" : verifier.algorithms()) + " publishKeys=" + publishKeys.size()
-                + " publicTopics=" + publicTopics;
+        StringBuilder out = new StringBuilder("tokens=").append(verifier == null ? "off" : verifier.algorithms());
+        if (verifier != null) {
+            JwtVerifier.ClaimRules rules = verifier.rules();
+            if (verifier.jwks() != null) {
+                out.append(" jwks=").append(verifier.jwks().url());
+            }
+            if (!rules.issuer().isEmpty()) {
+                out.append(" issuer=").append(rules.issuer());
+            }
+            if (!rules.audience().isEmpty()) {
+                out.append(" audience=").append(rules.audience());
+            }
+            if (!rules.grantsClaim().equals(JwtVerifier.ClaimRules.DEFAULT.grantsClaim())) {
+                out.append(" grantsClaim=").append(rules.grantsClaim().isEmpty() ? "(none)" : rules.grantsClaim());
+            }
+        }
+        return out.append(" publishKeys=").append(publishKeys.size()).append(" publicTopics=").append(publicTopics)
+                .toString();
     }
 }

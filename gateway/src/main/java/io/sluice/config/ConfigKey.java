@@ -3,6 +3,9 @@ package io.sluice.config;
 import io.netty.util.NetUtil;
 import io.sluice.api.Grammar;
 
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,6 +138,34 @@ public final class ConfigKey<T> {
     public static final ConfigKey<Duration> JWT_CLOCK_SKEW = key("jwtClockSkew",
             ValueType.duration(Duration.ZERO, Duration.ofMinutes(10)), SluiceConfig.DEFAULT_JWT_CLOCK_SKEW,
             "Clock difference tolerated when checking a token's exp and nbf.");
+    public static final ConfigKey<String> JWKS_URL = key("jwksUrl",
+            ValueType.text(ConfigKey::isJwksUrl, "empty (off) or an https:// URL such as"
+                    + " https://idp.example.com/.well-known/jwks.json (http:// and file: for tests and air-gapped set-ups)"),
+            "",
+            "The identity provider's JSON Web Key Set: RS256 and ES256 keys, chosen by a token's kid, loaded in the"
+                    + " background at start-up (until then /readyz is 503) and refreshed every jwksRefreshInterval; empty"
+                    + " turns it off. Use https:// in production.");
+    public static final ConfigKey<Duration> JWKS_REFRESH_INTERVAL = key("jwksRefreshInterval",
+            ValueType.duration(Duration.ofSeconds(1), Duration.ofDays(1)), SluiceConfig.DEFAULT_JWKS_REFRESH_INTERVAL,
+            "How often the JWK set is fetched again; a failed fetch keeps the last good set. A token with an unknown kid"
+                    + " also triggers a fetch, at most one per 30s.");
+    public static final ConfigKey<String> JWT_ISSUER = key("jwtIssuer",
+            ValueType.text(ConfigKey::isClaimValue, "empty (not checked) or up to 1024 characters without control"
+                    + " characters"),
+            "",
+            "When set, a token's iss claim must equal it exactly (a trailing / counts); empty does not check iss.");
+    public static final ConfigKey<String> JWT_AUDIENCE = key("jwtAudience",
+            ValueType.text(ConfigKey::isClaimValue, "empty (not checked) or up to 1024 characters without control"
+                    + " characters"),
+            "",
+            "When set, a token's aud claim (a string or an array) must contain it; empty does not check aud.");
+    public static final ConfigKey<String> JWT_CLAIM = key("jwtClaim",
+            ValueType.text(ConfigKey::isClaimValue, "empty (no grants claim) or a claim name of up to 1024 characters"
+                    + " without control characters"),
+            SluiceConfig.DEFAULT_JWT_CLAIM,
+            "The claim holding a token's grants {\"subscribe\":[…],\"publish\":[…],\"admin\":bool}, as a JSON object"
+                    + " or a string holding one; the name is matched exactly (https://example.com/sluice is one name)."
+                    + " Empty reads no grants.");
     public static final ConfigKey<List<String>> PUBLISH_KEYS = secretKey("publishKeys",
             ValueType.list(ConfigKey::isApiKey, "keys of 16 to 512 printable ASCII characters without spaces or commas"),
             List.of(),
@@ -348,6 +379,35 @@ public final class ConfigKey<T> {
 
     private static boolean isApiKey(String key) {
         return key.length() >= 16 && key.length() <= 512 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',');
+    }
+
+    /**
+     * {@code https://host[:port]/path[?query]}, or {@code http://} the same, or {@code file:/path}: an absolute URL
+     * Java can open, without a fragment. Anything else (a relative path, another scheme, spaces) is refused here so
+     * that a typo stops start-up rather than leaving the gateway unready.
+     */
+    private static boolean isJwksUrl(String text) {
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme();
+            if (scheme == null || uri.getFragment() != null || uri.isOpaque()) {
+                return false;
+            }
+            boolean web = scheme.equals("https") || scheme.equals("http");
+            if (web ? uri.getHost() == null || uri.getHost().isEmpty()
+                    : !scheme.equals("file") || uri.getPath() == null || uri.getPath().length() < 2) {
+                return false;
+            }
+            uri.toURL();
+            return true;
+        } catch (URISyntaxException | MalformedURLException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** A value compared with a token's claim, or a claim name: at most 1024 characters, none a control character. */
+    private static boolean isClaimValue(String text) {
+        return text.length() <= 1024 && text.chars().noneMatch(Character::isISOControl);
     }
 
     private static boolean isRedisKey(String key) {

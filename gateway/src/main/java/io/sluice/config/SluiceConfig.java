@@ -38,6 +38,11 @@ public record SluiceConfig(
         String jwtSecret,
         String jwtPublicKeyFile,
         Duration jwtClockSkew,
+        String jwksUrl,
+        Duration jwksRefreshInterval,
+        String jwtIssuer,
+        String jwtAudience,
+        String jwtClaim,
         List<String> publishKeys,
         List<String> publicTopics,
         List<String> allowedOrigins,
@@ -104,6 +109,13 @@ public record SluiceConfig(
 
     /** Time; covers ordinary NTP drift between the token issuer and the gateway without extending tokens much. */
     public static final Duration DEFAULT_JWT_CLOCK_SKEW = Duration.ofSeconds(30);
+    /**
+     * Time; an identity provider publishes a new key well before it signs with it, so minutes are enough, at one
+     * small request per node per interval (nimbus-jose-jwt's own default cache lifetime is 5 minutes too).
+     */
+    public static final Duration DEFAULT_JWKS_REFRESH_INTERVAL = Duration.ofMinutes(5);
+    /** Claim name; CONTRACT section 5's {@code "sluice": {"subscribe": …}}. */
+    public static final String DEFAULT_JWT_CLAIM = "sluice";
     /** Streams; well above one core's measured capacity for idle streams, and a guard against fd exhaustion. */
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
     /** Streams; many browser tabs of one user, but not a runaway client loop. */
@@ -155,6 +167,11 @@ public record SluiceConfig(
                 .set(ConfigKey.JWT_SECRET, jwtSecret, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.JWT_PUBLIC_KEY_FILE, jwtPublicKeyFile, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.JWT_CLOCK_SKEW, jwtClockSkew, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWKS_URL, jwksUrl, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWKS_REFRESH_INTERVAL, jwksRefreshInterval, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWT_ISSUER, jwtIssuer, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWT_AUDIENCE, jwtAudience, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.JWT_CLAIM, jwtClaim, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.PUBLISH_KEYS, publishKeys, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.PUBLIC_TOPICS, publicTopics, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.ALLOWED_ORIGINS, allowedOrigins, CONSTRUCTOR_SOURCE)
@@ -196,11 +213,11 @@ public record SluiceConfig(
     }
 
     /**
-     * Whether any authentication is configured (a JWT key or a publish key). Without any, the gateway runs open:
-     * development mode, announced at start-up (CONTRACT section 5).
+     * Whether any authentication is configured (a JWT key, a JWK set or a publish key). Without any, the gateway runs
+     * open: development mode, announced at start-up (CONTRACT section 5).
      */
     public boolean authConfigured() {
-        return !jwtSecret.isEmpty() || !jwtPublicKeyFile.isEmpty() || !publishKeys.isEmpty();
+        return !jwtSecret.isEmpty() || !jwtPublicKeyFile.isEmpty() || !jwksUrl.isEmpty() || !publishKeys.isEmpty();
     }
 
     /**
@@ -211,6 +228,7 @@ public record SluiceConfig(
     public String toString() {
         return "SluiceConfig[port=" + port + ", managementPort=" + managementPort + ", bindAddress=" + bindAddress
                 + ", jwtSecret=" + (jwtSecret.isEmpty() ? "" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
+                + ", jwksUrl=" + jwksUrl + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience
                 + ", publishKeys=(" + publishKeys.size() + " keys), publicTopics=" + publicTopics
                 + ", allowedOrigins=" + allowedOrigins + ", maxConnections=" + maxConnections
                 + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", backplane=" + RedisAddress.redact(backplane) + ", ...]";

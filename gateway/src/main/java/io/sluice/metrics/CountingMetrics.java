@@ -24,6 +24,7 @@ public final class CountingMetrics implements GatewayMetrics {
     private final LongAdder evictedByCount = new LongAdder();
     private final LongAdder evictedByAge = new LongAdder();
     private final LongAdder evictedByBytes = new LongAdder();
+    private final LongAdder jwksRefreshFailures = new LongAdder();
 
     @Override
     public void streamOpened() {
@@ -92,6 +93,11 @@ public final class CountingMetrics implements GatewayMetrics {
         publishRequests.increment();
     }
 
+    @Override
+    public void jwksRefreshFailed() {
+        jwksRefreshFailures.increment();
+    }
+
     public long openStreams() {
         return streams.sum();
     }
@@ -148,5 +154,10 @@ public final class CountingMetrics implements GatewayMetrics {
             case EVICTED_BYTES -> evictedByBytes.sum();
             default -> throw new IllegalArgumentException("eviction reason " + reason);
         };
+    }
+
+    /** Fetches of the JWK set that failed or brought no usable key, since start. */
+    public long jwksRefreshFailures() {
+        return jwksRefreshFailures.sum();
     }
 }

@@ -66,4 +66,10 @@ public interface GatewayMetrics {
 
     /** A publish request from routing to its answer, once the batch reached the backplane. */
     void publishRequestNanos(long nanos, boolean accepted);
+
+    /**
+     * A fetch of the JWK set ({@code jwksUrl}) failed or brought no usable key; the last good set stays in use.
+     * Called on the key set's own thread, never on an event loop.
+     */
+    void jwksRefreshFailed();
 }

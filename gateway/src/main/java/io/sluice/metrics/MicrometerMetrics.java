@@ -132,6 +132,11 @@ public final class MicrometerMetrics implements GatewayMetrics {
     }
 
     @Override
+    public void jwksRefreshFailed() {
+        counts.jwksRefreshFailed(); // exported by NodeMeters, and only where a jwksUrl is configured
+    }
+
+    @Override
     public void connectionRejected(String reason) {
         counts.connectionRejected(reason);
         Counter counter = rejections.get(reason);

@@ -1,5 +1,6 @@
 package io.sluice.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
@@ -17,13 +18,14 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * The gauges that describe the node rather than its traffic: readiness, backplane, configured limit, topics
- * and history, event-loop queues, Netty's pooled memory, and the standard JVM and process meters (memory,
- * GC, threads, class loading, CPU, uptime, open files).
+ * and history, the JWK set (with {@code jwksUrl}), event-loop queues, Netty's pooled memory, and the standard JVM and
+ * process meters (memory, GC, threads, class loading, CPU, uptime, open files).
  *
  * <p>Threading: every gauge is read at scrape time on the thread that scrapes (the management loop) and only
  * reads thread-safe state: volatile flags, atomic counts, the allocator's metric view, the executors' queue
@@ -41,10 +43,20 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
      * @param topics the topics the node knows now (thread-safe)
      * @param historyEvents the events retained in history (thread-safe, never a walk)
      * @param historyBytes the bytes of their encoded frames (thread-safe, never a walk)
+     * @param jwks the JWK set's meters, or null when no {@code jwksUrl} is configured (then they do not exist)
      */
     public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
                           BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents,
-                          LongSupplier historyBytes) {
+                          LongSupplier historyBytes, Jwks jwks) {
+    }
+
+    /**
+     * What the JWK set's meters read, both thread-safe and non-blocking.
+     *
+     * @param refreshFailures failed fetches since start ({@link CountingMetrics#jwksRefreshFailures()})
+     * @param ageSeconds seconds since the set in use was fetched, NaN before the first set
+     */
+    public record Jwks(LongSupplier refreshFailures, DoubleSupplier ageSeconds) {
     }
 
     public NodeMeters(Sources sources) {
@@ -67,6 +79,15 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
                 .baseUnit(BaseUnits.BYTES)
                 .description("Bytes of the retained events' encoded frames, all topics (historyMaxBytes bounds it)")
                 .register(registry);
+        Jwks jwks = sources.jwks();
+        if (jwks != null) {
+            FunctionCounter.builder(SluiceMeters.JWKS_REFRESH_FAILURES, jwks.refreshFailures(), LongSupplier::getAsLong)
+                    .description("Fetches of the JWK set (jwksUrl) that failed or brought no usable key")
+                    .register(registry);
+            Gauge.builder(SluiceMeters.JWKS_AGE, jwks.ageSeconds(), DoubleSupplier::getAsDouble).baseUnit("seconds")
+                    .description("Seconds since the JWK set in use was last fetched; NaN before the first")
+                    .register(registry);
+        }
         int index = 0;
         for (EventExecutor executor : sources.loops()) {
             if (executor instanceof SingleThreadEventExecutor loop) {

@@ -47,6 +47,16 @@ public final class SluiceMeters {
     public static final String HISTORY_EVICTIONS = "sluice.history.evictions";
     /** Gauge, tag {@link #TAG_LOOP}: tasks waiting on each event loop (fan-out drains, writes, timers). */
     public static final String EVENT_LOOP_PENDING_TASKS = "sluice.event.loop.pending.tasks";
+    /**
+     * Counter, only with {@code jwksUrl}: fetches of the JWK set that failed or brought no usable key (the last good
+     * set stays in use).
+     */
+    public static final String JWKS_REFRESH_FAILURES = "sluice.jwks.refresh.failures";
+    /**
+     * Gauge (seconds), only with {@code jwksUrl}: time since the JWK set in use was last fetched successfully; NaN
+     * until the first set is loaded.
+     */
+    public static final String JWKS_AGE = "sluice.jwks.age";
     /** Gauge, tag {@link #TAG_MEMORY_TYPE}: bytes Netty's pooled allocator holds (arenas, used or cached). */
     public static final String NETTY_ALLOCATOR_MEMORY_USED = "netty.allocator.memory.used";
 

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.api.ApiError;
 import io.sluice.api.ApiException;
 import io.sluice.api.CloseReason;
 import io.sluice.api.Grammar;
@@ -63,7 +64,8 @@ public final class StreamService {
     /**
      * @param limiter the node's stream limits, shared by every listener's stream service
      * @param notReadyReason why this node takes no new streams now (draining, backplane down), or null; such a
-     *                       refusal is temporary, so an EventSource is told to retry rather than failed (§6)
+     *                       refusal is temporary, so an EventSource is told to retry rather than failed (§6), as is
+     *                       a 503 from authentication (a token that needs a JWK set not loaded yet)
      * @param pipeline turns an accepted request's connection into a stream connection
      */
     public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config,
@@ -86,17 +88,25 @@ public final class StreamService {
     public void open(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
         String notReady = notReadyReason.get();
         if (notReady != null) {
-            metrics.connectionRejected(GatewayMetrics.REJECTED_NOT_READY);
-            StreamAdmission.unavailable(ctx, request, "this node is " + notReady + "; reconnect",
-                    admission.jitteredBackoffMillis());
+            refuseForNow(ctx, request, "this node is " + notReady + "; reconnect");
             return;
         }
         try {
             tryOpen(ctx, request, query);
         } catch (ApiException e) {
+            if (e.error() == ApiError.UNAVAILABLE) {
+                refuseForNow(ctx, request, e.getMessage());
+                return;
+            }
             metrics.connectionRejected(StreamAdmission.rejectionReason(e.error()));
             throw e;
         }
+    }
+
+    /** A temporary refusal, counted as not ready and answered in the §6 form (an EventSource is told to retry). */
+    private void refuseForNow(ChannelHandlerContext ctx, FullHttpRequest request, String why) {
+        metrics.connectionRejected(GatewayMetrics.REJECTED_NOT_READY);
+        StreamAdmission.unavailable(ctx, request, why, admission.jitteredBackoffMillis());
     }
 
     private void tryOpen(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {

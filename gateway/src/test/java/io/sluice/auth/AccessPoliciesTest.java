@@ -84,6 +84,20 @@ class AccessPoliciesTest {
     }
 
     @Test
+    void aJwkSetUrlMakesAPolicyWhoseKeySetTheNodeStarts() {
+        AccessPolicy policy = AccessPolicies.fromConfig(config("--jwks-url=https://idp.example.com/jwks.json?x=1",
+                "--jwt-issuer=https://idp.example.com/", "--jwt-audience=sluice", "--jwt-claim=grants"));
+
+        assertFalse(policy.isOpen());
+        assertFalse(policy.jwks().isLoaded(), "created, not started: the node starts it");
+        assertEquals("https://idp.example.com/jwks.json", policy.jwks().url(), "no query in what is logged");
+        assertEquals("tokens=[RS256, ES256] jwks=https://idp.example.com/jwks.json issuer=https://idp.example.com/"
+                + " audience=sluice grantsClaim=grants publishKeys=0 publicTopics=[]", policy.toString());
+        assertEquals(null, AccessPolicies.fromConfig(config("--jwt-secret=" + TestTokens.SECRET)).jwks());
+        assertEquals(null, OpenAccessPolicy.INSTANCE.jwks());
+    }
+
+    @Test
     void pemWithSurroundingTextAndCrlfIsRead() throws IOException {
         KeyPair ec = TestTokens.ec("secp256r1");
         Path file = Files.writeString(dir.resolve("k.pem"), "issuer: test\r\n" + TestTokens.pem(ec.getPublic())

@@ -159,8 +159,8 @@ class TokenAccessPolicyTest {
         HttpRequest withToken = request("/", Map.of("Authorization", "Bearer " + token("h")));
 
         ApiException e = refusal(ApiError.UNAUTHORIZED, () -> keysOnly.authenticate(withToken, QueryParams.of("/")));
-        assertEquals("token: this gateway accepts no tokens (neither jwtSecret nor jwtPublicKeyFile is configured) and the"
-                + " bearer credential is not a publish key", e.getMessage());
+        assertEquals("token: this gateway accepts no tokens (none of jwtSecret, jwtPublicKeyFile and jwksUrl is configured)"
+                + " and the bearer credential is not a publish key", e.getMessage());
         assertEquals("Bearer error=\"invalid_token\"", challenge(e));
         assertSame(Principal.PUBLISH_KEY, keysOnly.authenticate(request("/", Map.of("Authorization", "Bearer " + PUBLISH_KEY)),
                 QueryParams.of("/")));

@@ -209,6 +209,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void jwksUrlMustBeAnAbsoluteHttpsHttpOrFileUrl() {
+        String allowed = "expected empty (off) or an https:// URL such as https://idp.example.com/.well-known/jwks.json"
+                + " (http:// and file: for tests and air-gapped set-ups)";
+        for (String bad : List.of("idp.example.com/jwks.json", "ftp://idp.example.com/jwks.json", "https://",
+                "https:///jwks.json", "https://idp.example.com/jwks.json#keys", "https://idp example.com/jwks",
+                "file:", "file:relative/jwks.json", "jwks.json", "https://[::1/jwks")) {
+            assertEquals("invalid jwksUrl '" + bad + "' (from flag --jwks-url): " + allowed,
+                    error(new String[] {"--jwks-url=" + bad}, Map.of()), bad);
+        }
+        for (String good : List.of("https://idp.example.com/.well-known/jwks.json",
+                "https://login.microsoftonline.com/tenant/discovery/v2.0/keys?appid=x", "http://127.0.0.1:8081/certs",
+                "https://[::1]:8443/jwks", "file:/etc/sluice/jwks.json", "file:///etc/sluice/jwks.json")) {
+            SluiceConfig c = ConfigLoader.load(new String[] {"--jwks-url=" + good}, Map.of()).config();
+            assertEquals(good, c.jwksUrl());
+            assertTrue(c.authConfigured(), "a JWK set alone turns auth on");
+        }
+    }
+
+    @Test
+    void identityProviderKeysAreReadFromEverySource() throws IOException {
+        Path path = file("jwksUrl = https://idp.example.com/jwks", "jwtIssuer = https://idp.example.com/");
+        SluiceConfig c = ConfigLoader.load(new String[] {"--config", path.toString(), "--jwt-claim=https://x.example/g"},
+                Map.of("SLUICE_JWT_AUDIENCE", "api://sluice", "SLUICE_JWKS_REFRESH_INTERVAL", "90s")).config();
+
+        assertEquals("https://idp.example.com/jwks", c.jwksUrl());
+        assertEquals("https://idp.example.com/", c.jwtIssuer());
+        assertEquals("api://sluice", c.jwtAudience());
+        assertEquals("https://x.example/g", c.jwtClaim());
+        assertEquals(Duration.ofSeconds(90), c.jwksRefreshInterval());
+        assertEquals("", ConfigLoader.load(new String[] {"--jwt-claim="}, Map.of()).config().jwtClaim(),
+                "empty: no grants claim");
+        assertEquals("invalid jwksRefreshInterval '500ms' (from flag --jwks-refresh-interval): expected a duration such"
+                + " as 250ms, 15s, 5m or 1h between 1s and 24h", error(new String[] {"--jwks-refresh-interval=500ms"}, Map.of()));
+        assertTrue(error(NO_ARGS, Map.of("SLUICE_JWT_ISSUER", "a\u0007b")).startsWith("invalid jwtIssuer "));
+        assertTrue(error(NO_ARGS, Map.of("SLUICE_JWT_AUDIENCE", "x".repeat(1025))).startsWith("invalid jwtAudience "));
+    }
+
+    @Test
     void badFileValueIsAnErrorEvenWhenOverridden() throws IOException {
         Path path = file("port = abc");
         assertEquals("invalid port 'abc' (from config file " + path + " line 1): expected an integer between 0 and 65535",

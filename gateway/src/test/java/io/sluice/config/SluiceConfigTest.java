@@ -43,6 +43,11 @@ class SluiceConfigTest {
         assertEquals(100_000, c.redisStreamMaxLen());
         assertEquals(Duration.ofHours(1), c.redisStreamMaxAge());
         assertEquals(true, c.devClock());
+        assertEquals("", c.jwksUrl());
+        assertEquals(Duration.ofMinutes(5), c.jwksRefreshInterval());
+        assertEquals("", c.jwtIssuer());
+        assertEquals("", c.jwtAudience());
+        assertEquals("sluice", c.jwtClaim());
     }
 
     @Test

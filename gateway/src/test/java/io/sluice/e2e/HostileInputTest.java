@@ -5,13 +5,20 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.AppenderBase;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.util.Base64URL;
+import io.sluice.auth.JwksKeys;
 import io.sluice.testing.Await;
 import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.HttpConnection;
 import io.sluice.testing.HttpTestClient;
+import io.sluice.testing.JwksServer;
 import io.sluice.testing.RawResponse;
 import io.sluice.testing.SseEvent;
 import io.sluice.testing.SseTestClient;
+import io.sluice.testing.TestTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,12 +39,15 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import static io.sluice.e2e.PublishTestSupport.accepted;
@@ -87,6 +97,12 @@ class HostileInputTest {
 
     private GatewayFixture gateway;
     private final WarningLog warnings = new WarningLog();
+    /** The identity provider of {@link #jwksGateway}; each JWK-set case changes what it serves. */
+    private JwksServer provider;
+    /** A second gateway, verifying tokens with {@link #provider}'s set (and a secret), for the JWK-set corpus. */
+    private GatewayFixture jwksGateway;
+    /** What the previous JWK-set case's refused set logs; its last fetch may still be logged during the next case. */
+    private String previousRefusal;
 
     @BeforeAll
     void start() {
@@ -95,6 +111,10 @@ class HostileInputTest {
                 "--event-loop-threads=" + LOOPS);
         // first use loads classes and JIT-compiles: done here so that it does not count against a case's deadline
         everyLoopStreamsAndPublishes("warm-up");
+        provider = JwksServer.serving(TestTokens.jwk(JWKS_BASE, "base"));
+        jwksGateway = GatewayFixture.start("--jwks-url=" + provider.url(), "--jwks-refresh-interval=1s",
+                "--jwt-secret=" + TestTokens.SECRET);
+        Await.until(() -> jwksGateway.server().isReady(), ANSWER, "the JWK-set gateway ready");
         warnings.attach();
     }
 
@@ -103,6 +123,12 @@ class HostileInputTest {
         warnings.detach();
         if (gateway != null) {
             gateway.close();
+        }
+        if (jwksGateway != null) {
+            jwksGateway.close();
+        }
+        if (provider != null) {
+            provider.close();
         }
     }
 
@@ -128,6 +154,8 @@ class HostileInputTest {
         assertEquals(200, health.status(), () -> "health check: " + health);
         Await.until(() -> gateway.server().openConnections() == 0, ANSWER,
                 () -> "no connection left open on the gateway, but " + gateway.server().openConnections() + " are");
+        // a refused JWK set is fetched (and refused, and logged) again every second until the next case serves another
+        warnings.drain(line -> previousRefusal != null && line.contains(previousRefusal));
         warnings.assertNone();
     }
 
@@ -160,6 +188,63 @@ class HostileInputTest {
             streams.forEach(SseTestClient::close);
         }
         Await.until(() -> gateway.server().metrics().openStreams() == 0, ANSWER, "every stream closed");
+    }
+
+    /**
+     * A hostile JWK set from the identity provider: refused whole (the last good set stays in use, the failure is
+     * counted and logged) or loaded without its unusable keys; either way the gateway keeps verifying with what it
+     * trusts, and answers each token as the case says.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jwksCorpus")
+    @Order(3)
+    void hostileKeySetIsRefusedOrFilteredAndTokensGetTheirAnswer(JwksCase c) {
+        long failures = jwksGateway.server().metrics().jwksRefreshFailures();
+        c.serve().accept(provider);
+        if (c.refusal() != null) {
+            Await.until(() -> jwksGateway.server().metrics().jwksRefreshFailures() > failures, ANSWER,
+                    () -> "the set refused (" + c.refusal() + ")");
+            assertTrue(jwksGateway.server().isReady(), "the last good set keeps the gateway ready");
+        } else {
+            Await.until(() -> tokenStatus(jwksToken(JWKS_MARKER, c.name())) == 200, ANSWER,
+                    () -> "the set with the marker kid of " + c.name() + " loaded");
+        }
+        assertEquals(200, tokenStatus(jwksToken(JWKS_BASE, "base")), "the base key of every good set verifies");
+        for (TokenAnswer expected : c.tokens()) {
+            RawResponse r = HttpTestClient.get(GatewayFixture.HOST, jwksGateway.port(), "/v1/events?topic=jwks/a",
+                    Map.of("Authorization", "Bearer " + expected.token()));
+            if (expected.message() == null) {
+                assertEquals(200, r.status(), () -> expected + ": " + r);
+            } else {
+                assertEquals(expected.message(), assertError(r, 401, "unauthorized", expected.message()), expected::what);
+                assertEquals("Bearer error=\"invalid_token\"", r.header("WWW-Authenticate"));
+            }
+        }
+        List<String> logged = warnings.drain(line -> line.contains("] " + JwksKeys.class.getName() + ": "));
+        for (String line : logged) {
+            assertTrue(c.refusal() != null && line.contains(c.refusal())
+                    || previousRefusal != null && line.contains(previousRefusal), () -> "unexpected: " + line);
+        }
+        assertTrue(c.refusal() == null || logged.stream().anyMatch(l -> l.contains(c.refusal())
+                && l.contains("keeping the set fetched")), () -> "the refusal logged: " + logged);
+        previousRefusal = c.refusal();
+    }
+
+    @Test
+    @Order(4)
+    void afterTheKeySetCorpusTheGatewayStillRefreshesAndVerifies() {
+        provider.serve(TestTokens.jwk(JWKS_BASE, "base"));
+        int served = provider.requests();
+        provider.awaitRequests(served + 2, ANSWER); // the refresher lives on, and is done with every hostile body
+        warnings.drain(line -> previousRefusal != null && line.contains(previousRefusal));
+        assertEquals(200, tokenStatus(jwksToken(JWKS_BASE, "base")));
+        assertTrue(jwksGateway.server().isReady());
+        Await.until(() -> jwksGateway.server().openConnections() == 0, ANSWER, "no connection left open");
+    }
+
+    private int tokenStatus(String token) {
+        return HttpTestClient.get(GatewayFixture.HOST, jwksGateway.port(), "/v1/events?topic=jwks/a",
+                Map.of("Authorization", "Bearer " + token)).status();
     }
 
     // ---- running a case ---------------------------------------------------------------------------------------
@@ -566,6 +651,107 @@ class HostileInputTest {
                 + body.length() + "\r\n\r\n" + body;
     }
 
+    // ---- the JWK-set corpus -----------------------------------------------------------------------------------
+
+    private static final KeyPair JWKS_BASE = TestTokens.rsa(2048);
+    private static final KeyPair JWKS_MARKER = TestTokens.ec("secp256r1");
+    private static final KeyPair JWKS_OTHER_RSA = TestTokens.rsa(2048);
+    private static final KeyPair JWKS_EC = TestTokens.ec("secp256r1");
+    private static final KeyPair JWKS_WEAK_RSA = TestTokens.rsa(1024);
+    private static final String PUBLISHED_SECRET = "a-secret-the-provider-published!!";
+    private static final String UNPARSABLE = "Unable to parse JWK set";
+    private static final String NOT_IN_SET = " is not in the JWK set of jwksUrl (the set is fetched again, at most every"
+            + " 30s, in case the provider rotated its keys)";
+
+    /** A token that may read {@code jwks/*}, signed by {@code pair} with {@code kid} (RS256 or ES256 by key type). */
+    private static String jwksToken(KeyPair pair, String kid) {
+        return TestTokens.signed(pair, kid, TestTokens.claims("hostile", List.of("jwks/*"), null, false));
+    }
+
+    /** The base key and this case's marker key, then {@code more}: a set that must load. */
+    private static String goodSetWith(String marker, String... more) {
+        StringBuilder keys = new StringBuilder("{\"keys\":[").append(TestTokens.jwk(JWKS_BASE, "base").toJSONString())
+                .append(',').append(TestTokens.jwk(JWKS_MARKER, marker).toJSONString());
+        for (String key : more) {
+            keys.append(',').append(key);
+        }
+        return keys.append("]}").toString();
+    }
+
+    static Stream<JwksCase> jwksCorpus() {
+        String wrongTypes = "keys of wrong types beside good ones";
+        String duplicates = "duplicate kids";
+        String base = TestTokens.jwk(JWKS_BASE, "base").toJSONString();
+        return Stream.of(
+                refusedSet("a set over 256 KiB", s -> s.serve("{\"keys\":[" + base + "],\"padding\":\""
+                        + "x".repeat(JwksKeys.MAX_BYTES) + "\"}"), "Exceeded configured input limit of 262144 bytes"),
+                refusedSet("not JSON", s -> s.serve("<html>login required</html>"), UNPARSABLE),
+                refusedSet("keys not an array", s -> s.serve("{\"keys\":\"base\"}"), UNPARSABLE),
+                refusedSet("nesting 100,000 deep", s -> s.serve("{\"keys\":" + "[".repeat(100_000)), UNPARSABLE),
+                refusedSet("an EC point off its curve", s -> s.serve("{\"keys\":[" + base + ",{\"kty\":\"EC\","
+                        + "\"crv\":\"P-256\",\"kid\":\"off\",\"x\":\"AQ\",\"y\":\"AQ\"}]}"), UNPARSABLE),
+                refusedSet("no usable key", s -> s.serve("{\"keys\":[" + new OctetSequenceKey.Builder(
+                        PUBLISHED_SECRET.getBytes(StandardCharsets.UTF_8)).keyID("oct").build().toJSONString() + ","
+                        + TestTokens.jwk(JWKS_WEAK_RSA, "weak").toJSONString() + "]}"), "no usable key among 2"),
+                refusedSet("an empty set", s -> s.serve("{\"keys\":[]}"), "no usable key among 0"),
+                refusedSet("HTTP 500", s -> s.fail(500), "HTTP response code: 500"),
+                new JwksCase(wrongTypes, s -> s.serve(goodSetWith(wrongTypes,
+                        new OctetSequenceKey.Builder(PUBLISHED_SECRET.getBytes(StandardCharsets.UTF_8)).keyID("oct").build()
+                                .toJSONString(),
+                        "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"okp\","
+                                + "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}",
+                        TestTokens.jwk(JWKS_WEAK_RSA, "weak").toJSONString(),
+                        TestTokens.jwk(TestTokens.ec("secp384r1"), "p384").toJSONString(),
+                        TestTokens.jwk(JWKS_EC, "ec-only").toJSONString())), null, List.of(
+                        new TokenAnswer("HS256 signed with the published oct key, its kid", TestTokens.sign(
+                                new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("oct").build(), TestTokens.claims("hostile",
+                                        List.of("jwks/*"), null, false).build(),
+                                TestTokens.macSigner(PUBLISHED_SECRET.getBytes(StandardCharsets.UTF_8))),
+                                "token: invalid signature"),
+                        new TokenAnswer("EdDSA naming the OKP key", Base64URL.encode("{\"alg\":\"EdDSA\",\"kid\":\"okp\"}")
+                                + "." + Base64URL.encode("{\"sub\":\"hostile\"}") + ".c2ln",
+                                "token: algorithm EdDSA is not accepted here (accepted: ES256, HS256, RS256)"),
+                        new TokenAnswer("RS256 by the 1024-bit key", jwksToken(JWKS_WEAK_RSA, "weak"),
+                                "token: kid 'weak'" + NOT_IN_SET),
+                        new TokenAnswer("RS256 header naming an EC key", TestTokens.sign(new JWSHeader.Builder(
+                                JWSAlgorithm.RS256).keyID("ec-only").build(), TestTokens.claims("hostile", List.of("jwks/*"),
+                                null, false).build(), TestTokens.signer(JWKS_OTHER_RSA)),
+                                "token: kid 'ec-only' of jwksUrl is not a key for RS256"),
+                        new TokenAnswer("ES256 by the EC key", jwksToken(JWKS_EC, "ec-only"), null))),
+                new JwksCase(duplicates, s -> s.serve(goodSetWith(duplicates,
+                        TestTokens.jwk(JWKS_OTHER_RSA, "dup").toJSONString(),
+                        TestTokens.jwk(JWKS_BASE, "dup").toJSONString(),
+                        TestTokens.jwk(JWKS_EC, "dup").toJSONString())), null, List.of(
+                        new TokenAnswer("RS256 by the first RSA key of the kid", jwksToken(JWKS_OTHER_RSA, "dup"), null),
+                        new TokenAnswer("RS256 by the second RSA key of the kid", jwksToken(JWKS_BASE, "dup"),
+                                "token: invalid signature"),
+                        new TokenAnswer("ES256 by the EC key sharing the kid", jwksToken(JWKS_EC, "dup"), null))));
+    }
+
+    private static JwksCase refusedSet(String name, Consumer<JwksServer> serve, String logged) {
+        return new JwksCase(name, serve, logged, List.of());
+    }
+
+    /**
+     * One JWK-set case: what the provider serves; for a set refused whole, what its logged refusal says (else null,
+     * and the set carries a marker kid named after the case); the answer to each token once it is in.
+     */
+    record JwksCase(String name, Consumer<JwksServer> serve, String refusal,
+                    List<TokenAnswer> tokens) {
+        @Override
+        public String toString() {
+            return "jwks: " + name;
+        }
+    }
+
+    /** A token and its answer: 200 ({@code message} null) or 401 {@code invalid_token} with exactly this message. */
+    record TokenAnswer(String what, String token, String message) {
+        @Override
+        public String toString() {
+            return what;
+        }
+    }
+
     /** One expected response: a §6 error ({@code code} set, {@code text} the message start) or a body start. */
     record Answer(int status, String code, String text, String allow) {
     }
@@ -669,6 +855,13 @@ class HostileInputTest {
                         + event.getFormattedMessage()
                         + (thrown == null ? "" : " (" + thrown.getClassName() + ": " + thrown.getMessage() + ")"));
             }
+        }
+
+        /** Removes and returns the lines logged so far that match {@code which}; others stay. */
+        List<String> drain(Predicate<String> which) {
+            List<String> taken = new ArrayList<>();
+            seen.removeIf(line -> which.test(line) && taken.add(line));
+            return taken;
         }
 
         void assertNone() {

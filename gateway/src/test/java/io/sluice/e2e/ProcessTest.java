@@ -219,6 +219,15 @@ class ProcessTest {
         assertMentions(absent.awaitExit(2), "configuration error", "jwtPublicKeyFile", missing.toString(), "cannot read");
     }
 
+    @Test
+    void malformedJwksUrlExitsTwoNamingTheKey() throws Exception {
+        Child child = start(Map.of("SLUICE_JWKS_URL", "idp.example.com/jwks.json"), "--port=0", "--management-port=0",
+                "--bind-address=" + HOST);
+
+        assertMentions(child.awaitExit(2), "configuration error", "jwksUrl", "'idp.example.com/jwks.json'",
+                "SLUICE_JWKS_URL", "https://");
+    }
+
     private static void assertMentions(String stderr, String... parts) {
         for (String part : parts) {
             assertTrue(stderr.contains(part), () -> "stderr should mention '" + part + "': " + stderr);

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,7 +33,8 @@ class NodeMetersTest {
     private final AtomicBoolean ready = new AtomicBoolean(true);
     private final AtomicBoolean backplaneUp = new AtomicBoolean(true);
     private final NodeMeters meters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
-            backplaneUp::get, ready::get, 500, () -> core.topics().size(), core::historyEvents, core::historyBytes));
+            backplaneUp::get, ready::get, 500, () -> core.topics().size(), core::historyEvents, core::historyBytes,
+            null));
 
     @AfterEach
     void close() {
@@ -84,6 +87,33 @@ class NodeMetersTest {
             assertEquals(0, text.value("sluice_event_loop_pending_tasks", "loop", "1"));
         } finally {
             release.countDown();
+        }
+    }
+
+    @Test
+    void jwkSetMetersExistOnlyWithAJwkSetAndAreReadAtEachScrape() {
+        meters.bindTo(registry);
+        assertTrue(scrape().sampleNames().stream().noneMatch(n -> n.startsWith("sluice_jwks")), "no jwksUrl, no series");
+
+        AtomicLong failures = new AtomicLong();
+        AtomicReference<Double> age = new AtomicReference<>(Double.NaN);
+        PrometheusMeterRegistry withJwks = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        NodeMeters jwksMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
+                backplaneUp::get, ready::get, 500, () -> 0, () -> 0, () -> 0, new NodeMeters.Jwks(failures::get, age::get)));
+        try {
+            jwksMeters.bindTo(withJwks);
+            PrometheusText before = PrometheusText.parse(withJwks.scrape());
+            assertEquals(0, before.value("sluice_jwks_refresh_failures_total"));
+            assertTrue(Double.isNaN(before.value("sluice_jwks_age_seconds")), "NaN before a first set");
+            assertEquals("counter", before.type("sluice_jwks_refresh_failures_total"));
+            failures.set(3);
+            age.set(12.5);
+            PrometheusText after = PrometheusText.parse(withJwks.scrape());
+            assertEquals(3, after.value("sluice_jwks_refresh_failures_total"));
+            assertEquals(12.5, after.value("sluice_jwks_age_seconds"));
+        } finally {
+            jwksMeters.close();
+            withJwks.close();
         }
     }
 }

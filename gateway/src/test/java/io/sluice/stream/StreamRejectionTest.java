@@ -39,12 +39,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * user's slot and leaves the HTTP handlers (timeouts included) behind, and no path leaks a slot.
  */
 class StreamRejectionTest {
-    /** Test policy: {@code X-Test-User} authenticates, {@code X-Test-Bad} is a bad token, {@code secret} is forbidden. */
+    /**
+     * Test policy: {@code X-Test-User} authenticates, {@code X-Test-Bad} is a bad token, {@code X-Test-Keys-Loading} a
+     * token that cannot be checked yet (503), {@code secret} is forbidden.
+     */
     private static final AccessPolicy POLICY = new AccessPolicy() {
         @Override
         public Principal authenticate(HttpRequest request, QueryParams query) {
             if (request.headers().contains("X-Test-Bad")) {
                 throw new ApiException(ApiError.UNAUTHORIZED, "token: invalid");
+            }
+            if (request.headers().contains("X-Test-Keys-Loading")) {
+                throw new ApiException(ApiError.UNAVAILABLE, "token: keys not loaded yet",
+                        r -> r.headers().set("Retry-After", 4));
             }
             String user = request.headers().get("X-Test-User");
             return user == null ? Principal.ANONYMOUS : new Principal(user, false);
@@ -79,7 +86,7 @@ class StreamRejectionTest {
         loopChannel = new EmbeddedChannel();
         core = new FanoutCore(loopChannel.eventLoop(), config.historySize(), 1024, config.heartbeatInterval().toNanos(),
                 metrics);
-        endpoints = new Endpoints(config, core, POLICY, new LocalBackplane(core), metrics, () -> null,
+        endpoints = new Endpoints(config, core, POLICY, new LocalBackplane(core), metrics, () -> null, () -> null,
                 new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE), IdleDashboard.on(loopChannel.eventLoop()));
         loopChannel.pipeline().addLast(endpoints.publicInitializer());
     }
@@ -145,6 +152,30 @@ class StreamRejectionTest {
         assertEquals(1, metrics.connectionsRejected(GatewayMetrics.REJECTED_TOO_MANY_TOPICS));
         assertEquals(1, metrics.connectionsRejected(GatewayMetrics.REJECTED_INVALID_REQUEST));
         assertEquals(0, endpoints.connectionLimiter().open());
+    }
+
+    @Test
+    void aTemporaryRefusalFromAuthenticationTellsAnEventSourceToRetry() {
+        EmbeddedChannel eventSource = otherChannel();
+        EmbeddedChannel other = otherChannel();
+        try {
+            String retry = exchange(eventSource, "topic=a", "X-Test-Keys-Loading: 1\r\nAccept: text/event-stream\r\n");
+            assertStatus(200, retry);
+            assertTrue(retry.contains("\r\n\r\nretry: "), retry);
+            assertTrue(retry.endsWith(": token: keys not loaded yet\n\n"), retry);
+            assertFalse(eventSource.isOpen(), "closed at once, as for any temporary refusal");
+
+            String unavailable = exchange(other, "topic=a", "X-Test-Keys-Loading: 1\r\n");
+            assertStatus(503, unavailable);
+            assertTrue(unavailable.contains("\r\nretry-after: "), unavailable);
+            assertTrue(unavailable.endsWith("{\"error\":{\"code\":\"unavailable\",\"message\":\"token: keys not loaded"
+                    + " yet\"}}"), unavailable);
+        } finally {
+            eventSource.finishAndReleaseAll();
+            other.finishAndReleaseAll();
+        }
+        assertEquals(2, metrics.connectionsRejected(GatewayMetrics.REJECTED_NOT_READY));
+        assertEquals(0, metrics.connectionsRejected("unavailable"));
     }
 
     @Test

@@ -7,6 +7,11 @@ import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.opts.AllowWeakRSAKey;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
@@ -20,6 +25,8 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.Base64;
@@ -27,6 +34,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Mints tokens for tests with nimbus-jose-jwt, and key pairs with the JDK. Stateless; any thread.
@@ -88,9 +96,11 @@ public final class TestTokens {
         }
     }
 
+    /** A signer for {@code pair}; RSA keys under 2048 bits too (tests mint what a hostile issuer could). */
     public static JWSSigner signer(KeyPair pair) {
         try {
-            return pair.getPrivate() instanceof ECPrivateKey ec ? new ECDSASigner(ec) : new RSASSASigner(pair.getPrivate());
+            return pair.getPrivate() instanceof ECPrivateKey ec ? new ECDSASigner(ec)
+                    : new RSASSASigner(pair.getPrivate(), Set.of(AllowWeakRSAKey.getInstance()));
         } catch (JOSEException e) {
             throw new IllegalArgumentException(e);
         }
@@ -104,6 +114,20 @@ public final class TestTokens {
             throw new IllegalStateException(e);
         }
         return jwt.serialize();
+    }
+
+    /** The public half of {@code pair} as a JWK with {@code kid}: RSA, or EC on the pair's curve. */
+    public static JWK jwk(KeyPair pair, String kid) {
+        if (pair.getPublic() instanceof ECPublicKey ec) {
+            return new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).keyID(kid).build();
+        }
+        return new RSAKey.Builder((RSAPublicKey) pair.getPublic()).keyID(kid).build();
+    }
+
+    /** A token signed by {@code pair} with the header {@code kid}: RS256 for an RSA pair, ES256 for an EC one. */
+    public static String signed(KeyPair pair, String kid, JWTClaimsSet.Builder claims) {
+        JWSAlgorithm alg = pair.getPublic() instanceof ECPublicKey ? JWSAlgorithm.ES256 : JWSAlgorithm.RS256;
+        return sign(new JWSHeader.Builder(alg).keyID(kid).build(), claims.build(), signer(pair));
     }
 
     public static KeyPair rsa(int bits) {
