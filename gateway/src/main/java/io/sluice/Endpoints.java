@@ -24,9 +24,13 @@ import io.sluice.http.RequestRouter;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.GatewayMetrics;
+import io.sluice.presence.PresenceHub;
+import io.sluice.presence.PresenceService;
 import io.sluice.publish.PublishParser;
 import io.sluice.publish.PublishService;
+import io.sluice.stream.Disconnects;
 import io.sluice.stream.SnapshotService;
+import io.sluice.stream.StreamDirectory;
 import io.sluice.stream.StreamService;
 
 import java.io.IOException;
@@ -54,14 +58,21 @@ public final class Endpoints {
     private final ChannelGroup connections;
     private final DashboardFeed dashboard;
     private final ConnectionLimiter connectionLimiter;
+    private final PresenceHub presence;
+    private final StreamDirectory directory;
+    private final Disconnects disconnects;
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready
      * @param connections where every accepted connection of both listeners is tracked
+     * @param presence the node's presence (tracked topics)
      */
     public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
                      GatewayMetrics metrics, Supplier<String> notReadyReason, ChannelGroup connections,
-                     DashboardFeed dashboard) {
+                     DashboardFeed dashboard, PresenceHub presence) {
+        this.presence = presence;
+        this.directory = new StreamDirectory(backplane.control()::nodeId);
+        this.disconnects = new Disconnects(access, directory, backplane.control(), config.reconnectMillis());
         this.connections = connections;
         this.dashboard = dashboard;
         this.config = config;
@@ -78,12 +89,18 @@ public final class Endpoints {
         return connectionLimiter;
     }
 
-    /** The public listener: CONTRACT §2–§4 plus health. */
+    /** This node's streams by user, and its connection ids. */
+    public StreamDirectory streamDirectory() {
+        return directory;
+    }
+
+    /** The public listener: CONTRACT §2–§4 and §11, plus health. */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
                 metrics);
         StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter, notReadyReason,
-                SluiceServerInitializer::toStreamPhase);
+                SluiceServerInitializer::toStreamPhase, directory, presence);
+        PresenceService presenceService = new PresenceService(presence, access);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         return initializer(CorsPolicy.of(config.allowedOrigins()), config.accessLog(), new Routes(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
@@ -92,6 +109,9 @@ public final class Endpoints {
                 new Route("/v1/publish", HttpMethod.POST, (ctx, req, q, p) -> publish.publish(ctx, req, q)),
                 new Route("/v1/broadcast", HttpMethod.POST, (ctx, req, q, p) -> publish.broadcast(ctx, req, q)),
                 new Route("/v1/users/{userId}/events", HttpMethod.POST, publish::toUser),
+                new Route("/v1/users/{userId}/disconnect", HttpMethod.POST, disconnects::disconnect),
+                new Route("/v1/connections/{connectionId}/events", HttpMethod.POST, publish::toConnection),
+                new Route("/v1/presence", HttpMethod.GET, presenceService::presence),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
     }

@@ -24,6 +24,9 @@ import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.metrics.MicrometerMetrics;
 import io.sluice.metrics.NodeMeters;
+import io.sluice.presence.PresenceHub;
+import io.sluice.presence.PresenceTopics;
+import io.sluice.stream.StreamDirectory;
 
 import java.util.concurrent.TimeUnit;
 
@@ -51,6 +54,7 @@ final class GatewayNode {
     /** Read by the dashboard's sampler only. */
     private final LatencyPercentiles deliveryLatency;
     private final DashboardFeed dashboard;
+    private final PresenceHub presence;
     private final Endpoints endpoints;
     private final MetricsEndpoint metricsEndpoint;
     private final StatsEndpoint statsEndpoint;
@@ -84,16 +88,18 @@ final class GatewayNode {
             clustered.start();
             this.backplane = clustered;
         }
+        this.presence = PresenceHub.start(PresenceTopics.of(config.presenceTopics()), loops,
+                PooledByteBufAllocator.DEFAULT, backplane.control());
         this.statsSampler = new StatsSampler(fanout.topics(), metrics);
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size,
-                () -> statsSampler.latest().historyEvents()));
+                () -> statsSampler.latest().historyEvents(), presence::topicCount, presence::entryCount));
         nodeMeters.bindTo(registry);
         management.scheduleWithFixedDelay(statsSampler, 0, 1, TimeUnit.SECONDS);
         this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
         this.dashboard = new DashboardFeed(management, this::dashboardTotals);
         this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason, connections,
-                dashboard);
+                dashboard, presence);
         this.metricsEndpoint = new MetricsEndpoint(registry);
         this.statsEndpoint = new StatsEndpoint(metrics, fanout.topics(), statsSampler);
     }
@@ -138,6 +144,14 @@ final class GatewayNode {
         return endpoints.connectionLimiter();
     }
 
+    PresenceHub presence() {
+        return presence;
+    }
+
+    StreamDirectory streamDirectory() {
+        return endpoints.streamDirectory();
+    }
+
     /** From now on {@code /readyz} answers 503 and new streams are refused. Any thread; never undone. */
     void startDraining() {
         draining = true;
@@ -161,6 +175,7 @@ final class GatewayNode {
             demoClock.stop();
         }
         dashboard.close();
+        presence.stop();
         backplane.close();
     }
 
@@ -176,6 +191,6 @@ final class GatewayNode {
         LatencyPercentiles.Sample latency = deliveryLatency.sample();
         return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
                 metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
-                statsSampler.latest().topTopics());
+                statsSampler.latest().topTopics(), presence.top(StatsSampler.TOP_TOPICS));
     }
 }

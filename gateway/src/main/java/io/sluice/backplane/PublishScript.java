@@ -19,11 +19,16 @@ import java.util.List;
 final class PublishScript {
     /** Entry fields; one letter each, since every entry in Redis repeats them. */
     static final String TOPIC_FIELD = "t";
+    /** Instead of {@link #TOPIC_FIELD} for a connection event: the id of the one stream it is for. */
+    static final String CONNECTION_FIELD = "c";
     static final String TYPE_FIELD = "y";
     static final String DATA_FIELD = "d";
     static final String COUNT_FIELD = "n";
     /** Arguments before the events'. */
     private static final int FIXED_ARGS = 4;
+    /** Topic, type, data, connection. */
+    private static final int ARGS_PER_EVENT = 4;
+    private static final byte[] NO_CONNECTION = new byte[0];
 
     private final String source;
     private final String[] keys;
@@ -55,13 +60,14 @@ final class PublishScript {
     }
 
     /**
-     * The script's arguments for {@code batch}. Reads each event's topic, type and data; does not touch frames.
+     * The script's arguments for {@code batch}. Reads each event's topic, type, data and connection; does not touch
+     * frames.
      *
      * @param floorId every id the script assigns will be above this packed id (this node's newest), 0 for none
      */
     byte[][] args(List<EncodedEvent> batch, long floorId) {
         long floor = Math.max(0, floorId);
-        byte[][] args = new byte[FIXED_ARGS + 3 * batch.size()][];
+        byte[][] args = new byte[FIXED_ARGS + ARGS_PER_EVENT * batch.size()][];
         args[0] = maxLen;
         args[1] = maxAgeMillis;
         args[2] = ascii(StreamIds.millis(floor));
@@ -71,6 +77,7 @@ final class PublishScript {
             args[a++] = e.topic().getBytes(StandardCharsets.UTF_8);
             args[a++] = e.type().getBytes(StandardCharsets.US_ASCII);
             args[a++] = e.dataJson();
+            args[a++] = e.isForConnection() ? e.connection().getBytes(StandardCharsets.US_ASCII) : NO_CONNECTION;
         }
         return args;
     }

@@ -94,6 +94,7 @@ final class ConfigValues {
                 get(ConfigKey.JWT_CLOCK_SKEW),
                 get(ConfigKey.PUBLISH_KEYS),
                 get(ConfigKey.PUBLIC_TOPICS),
+                get(ConfigKey.PRESENCE_TOPICS),
                 get(ConfigKey.ALLOWED_ORIGINS),
                 get(ConfigKey.MAX_CONNECTIONS),
                 get(ConfigKey.MAX_CONNECTIONS_PER_USER),

@@ -38,6 +38,7 @@ public record SluiceConfig(
         Duration jwtClockSkew,
         List<String> publishKeys,
         List<String> publicTopics,
+        List<String> presenceTopics,
         List<String> allowedOrigins,
         int maxConnections,
         int maxConnectionsPerUser,
@@ -149,6 +150,7 @@ public record SluiceConfig(
                 .set(ConfigKey.JWT_CLOCK_SKEW, jwtClockSkew, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.PUBLISH_KEYS, publishKeys, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.PUBLIC_TOPICS, publicTopics, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.PRESENCE_TOPICS, presenceTopics, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.ALLOWED_ORIGINS, allowedOrigins, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_CONNECTIONS, maxConnections, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_CONNECTIONS_PER_USER, maxConnectionsPerUser, CONSTRUCTOR_SOURCE)

@@ -8,12 +8,32 @@ import io.netty.buffer.ByteBuf;
  * <p>Ownership: the holder owns one reference to {@link #frame()}. {@link FanoutCore#commit} takes it over
  * on success; on any failure before that the holder must {@link #release()}.
  *
- * @param topic the validated topic name
+ * <p>A <em>connection event</em> ({@link #connection()} not null, CONTRACT §11) goes to one stream only: the one
+ * whose {@code connected} event carried that id, on whichever node holds it. It is never retained and creates no
+ * topic; its {@link #topic()} is the address {@code connection/<id>} that publish rights are checked on.
+ *
+ * @param topic the validated topic name (for a connection event, its address {@code connection/<id>})
  * @param type the validated type, {@code "message"} when the publisher gave none
  * @param frame the SSE frame body from {@link io.sluice.sse.SseEncoder}, with id headroom
  * @param dataJson the data as compact JSON text (UTF-8), kept for the snapshot endpoint
+ * @param connection the id of the one stream this event is for, or null for an event of {@code topic}
  */
-public record EncodedEvent(String topic, String type, ByteBuf frame, byte[] dataJson) {
+public record EncodedEvent(String topic, String type, ByteBuf frame, byte[] dataJson, String connection) {
+
+    /** An event of {@code topic}. */
+    public EncodedEvent(String topic, String type, ByteBuf frame, byte[] dataJson) {
+        this(topic, type, frame, dataJson, null);
+    }
+
+    /** Whether this is a connection event (for one stream, never retained). */
+    public boolean isForConnection() {
+        return connection != null;
+    }
+
+    /** This event addressed to the stream {@code connectionId} instead; the frame reference moves to the result. */
+    public EncodedEvent toConnection(String connectionId) {
+        return new EncodedEvent(topic, type, frame, dataJson, connectionId);
+    }
 
     /** Releases the frame reference this event holds. */
     public void release() {

@@ -9,6 +9,7 @@ import io.sluice.sse.SseEncoder;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's fan-out: topics with their history, and one {@link LoopFanout} per event loop.
@@ -22,6 +23,12 @@ import java.util.List;
  * <p>Two ways in, one path: {@link #commit} numbers events from this node's counter (a single node, the
  * local backplane); {@link #commitAssigned} takes ids already assigned by a shared log (cluster mode: the
  * Redis stream id, packed as below). A core is built for one of them and never mixes the two.
+ *
+ * <p>Connection events (CONTRACT §11) take the same path: commit numbers them with the others, in the same order,
+ * but resolves the one {@link Subscriber} each is for ({@link #connections}) instead of a topic, appends nothing to
+ * history and offers the event to its target's loop only; a node that does not hold the target drops it (in cluster
+ * mode every node commits every event, and only the holder delivers). So a connection event reaches its stream in id
+ * order with the stream's other live events, through the same queue and drain.
  *
  * <p>Ids: positive longs. Local: the first is the start time in milliseconds shifted left by
  * {@link #ID_SEQUENCE_BITS}, then +1 per event, so restarts continue above every id of an earlier run.
@@ -52,6 +59,11 @@ public final class FanoutCore {
     private volatile long knownFrom;
     /** Newest committed id; below {@link #knownFrom} before the first commit. Written under the commit lock. */
     private volatile long lastId;
+    /**
+     * The open streams by connection id, for connection events: one entry per open stream that has an id (so bounded
+     * by the node's streams), added when it subscribes, removed when it leaves. Any thread.
+     */
+    private final ConcurrentHashMap<String, Subscriber> connections = new ConcurrentHashMap<>();
 
     public FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
                       GatewayMetrics metrics) {
@@ -210,13 +222,25 @@ public final class FanoutCore {
         }
     }
 
+    /** Each event's topic, created if new; null for a connection event, which has none. */
     private Topic[] resolve(List<EncodedEvent> batch) {
         int n = batch.size();
         Topic[] resolved = new Topic[n];
         for (int i = 0; i < n; i++) {
-            resolved[i] = topics.get(batch.get(i).topic());
+            EncodedEvent e = batch.get(i);
+            resolved[i] = e.isForConnection() ? null : topics.get(e.topic());
         }
         return resolved;
+    }
+
+    /** Whether the stream with connection id {@code connectionId} is open on this node now. Any thread. */
+    public boolean holdsConnection(String connectionId) {
+        return connections.containsKey(connectionId);
+    }
+
+    /** Open streams that can be addressed by connection id (for tests and gauges). Any thread. */
+    public int connectionCount() {
+        return connections.size();
     }
 
     /** Commit lock held. Whether every loop's queue has room for {@code n} more events. */
@@ -233,12 +257,16 @@ public final class FanoutCore {
      * Commit lock held. Stamps {@code id}, appends to history and offers to every loop; takes over the pending
      * frame reference (it becomes history's, plus one per loop queue).
      *
+     * @param topic the event's topic, or null for a connection event ({@link #targetLocked})
      * @return streams on this node subscribed to the topic right now
      */
     private int publishLocked(EncodedEvent pending, Topic topic, long id, long timeMillis, long acceptedNanos) {
+        if (topic == null) {
+            return targetLocked(pending, id, timeMillis, acceptedNanos);
+        }
         SseEncoder.stampId(pending.frame(), id, idScratch);
         Event event = new Event(id, topic, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
-                acceptedNanos);
+                acceptedNanos, null);
         pending.frame().retain(loops.length);
         topic.history().append(event);
         for (LoopFanout loop : loops) {
@@ -246,6 +274,26 @@ public final class FanoutCore {
             assert offered : "the commit checked every queue for room under the commit lock";
         }
         return topic.streamCount();
+    }
+
+    /**
+     * Commit lock held. A connection event: offered to the loop of the stream it is for, if that stream is open here,
+     * and to no history; dropped (its frame released) otherwise. Takes over the pending frame reference.
+     *
+     * @return 1 if the stream is open on this node, else 0
+     */
+    private int targetLocked(EncodedEvent pending, long id, long timeMillis, long acceptedNanos) {
+        Subscriber target = connections.get(pending.connection());
+        if (target == null) {
+            pending.release();
+            return 0;
+        }
+        SseEncoder.stampId(pending.frame(), id, idScratch);
+        Event event = new Event(id, null, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
+                acceptedNanos, target);
+        boolean offered = target.loop().offer(event);
+        assert offered : "the commit checked every queue for room under the commit lock";
+        return 1;
     }
 
     private void wakeAll() {
@@ -277,8 +325,19 @@ public final class FanoutCore {
      */
     public Subscriber subscribe(ChannelHandlerContext ctx, Topic[] streamTopics, TypeFilter filter, int maxLag,
                                 ReplayStart replay) {
+        return subscribe(ctx, streamTopics, filter, maxLag, replay, null);
+    }
+
+    /**
+     * {@link #subscribe(ChannelHandlerContext, Topic[], TypeFilter, int, ReplayStart)} for a stream that connection
+     * events can address.
+     *
+     * @param connectionId the id its {@code connected} event carries, unique on this node; null when not addressable
+     */
+    public Subscriber subscribe(ChannelHandlerContext ctx, Topic[] streamTopics, TypeFilter filter, int maxLag,
+                                ReplayStart replay, String connectionId) {
         LoopFanout loop = loopOf(ctx);
-        Subscriber subscriber = new Subscriber(ctx, loop, streamTopics, filter, maxLag);
+        Subscriber subscriber = new Subscriber(ctx, loop, streamTopics, filter, maxLag, connectionId, connections);
         subscriber.register();
         long drained = loop.lastDrainedId();
         if (replay.afterId() >= 0) {

@@ -1,5 +1,9 @@
 package io.sluice.metrics;
 
+import io.sluice.api.CloseReason;
+
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -20,6 +24,14 @@ public final class CountingMetrics implements GatewayMetrics {
     /** By reason; the reasons are a small fixed set, so the map stays small. */
     private final ConcurrentHashMap<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final LongAdder publishRequests = new LongAdder();
+    /** Streams ended, by reason; one adder per {@link CloseReason}, made up front. */
+    private final Map<CloseReason, LongAdder> closed = new EnumMap<>(CloseReason.class);
+
+    public CountingMetrics() {
+        for (CloseReason reason : CloseReason.values()) {
+            closed.put(reason, new LongAdder());
+        }
+    }
 
     @Override
     public void streamOpened() {
@@ -27,8 +39,9 @@ public final class CountingMetrics implements GatewayMetrics {
     }
 
     @Override
-    public void streamClosed() {
+    public void streamClosed(CloseReason reason) {
         streams.decrement();
+        closed.get(reason).increment();
     }
 
     @Override
@@ -69,6 +82,11 @@ public final class CountingMetrics implements GatewayMetrics {
     @Override
     public void publishRequestNanos(long nanos, boolean accepted) {
         publishRequests.increment();
+    }
+
+    /** Streams ended for {@code reason} so far. */
+    public long streamsClosed(CloseReason reason) {
+        return closed.get(reason).sum();
     }
 
     public long openStreams() {

@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
 /**
  * The gauges that describe the node rather than its traffic: readiness, backplane, configured limit, topics
  * and history, event-loop queues, Netty's pooled memory, and the standard JVM and process meters (memory,
- * GC, threads, class loading, CPU, uptime, open files).
+ * GC, threads, class loading, CPU, uptime, open files), and what presence holds (tracked topics, entries).
  *
  * <p>Threading: every gauge is read at scrape time on the thread that scrapes (the management loop) and only
  * reads thread-safe state: volatile flags, atomic counts, the allocator's metric view, the executors' queue
@@ -40,9 +40,12 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
      * @param maxConnections the configured limit of open streams
      * @param topics the topics the node knows now (thread-safe)
      * @param historyEvents the events retained in history, as last sampled (thread-safe, never a walk)
+     * @param presenceTopics tracked topics with a stream on this node (thread-safe, never a walk)
+     * @param presenceEntries presence entries this node holds (thread-safe, never a walk)
      */
     public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
-                          BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents) {
+                          BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents,
+                          IntSupplier presenceTopics, IntSupplier presenceEntries) {
     }
 
     public NodeMeters(Sources sources) {
@@ -61,6 +64,11 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
                 .description("Topics this node knows").register(registry);
         Gauge.builder(SluiceMeters.HISTORY_EVENTS, sources.historyEvents(), LongSupplier::getAsLong)
                 .description("Events retained in history, all topics (sampled every second)").register(registry);
+        Gauge.builder(SluiceMeters.PRESENCE_TOPICS, sources.presenceTopics(), IntSupplier::getAsInt)
+                .description("Tracked topics (presenceTopics) with a stream on this node").register(registry);
+        Gauge.builder(SluiceMeters.PRESENCE_ENTRIES, sources.presenceEntries(), IntSupplier::getAsInt)
+                .description("Presence entries held: one per tracked topic and user with a stream here, one per"
+                        + " tracked topic").register(registry);
         int index = 0;
         for (EventExecutor executor : sources.loops()) {
             if (executor instanceof SingleThreadEventExecutor loop) {

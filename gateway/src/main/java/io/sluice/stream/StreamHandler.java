@@ -9,6 +9,7 @@ import io.sluice.api.CloseReason;
 import io.sluice.api.StreamBytes;
 import io.sluice.fanout.Subscriber;
 import io.sluice.metrics.GatewayMetrics;
+import io.sluice.presence.PresenceHub;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,7 @@ import java.io.IOException;
  * writes through its context reach the socket without passing any other handler.
  *
  * <p>Stateful, one per stream channel. Reacts to writability (resume a lagging subscriber), to the channel
- * closing (leave fan-out), and discards anything the client sends (an EventSource sends nothing).
+ * closing (leave fan-out and presence), and discards anything the client sends (an EventSource sends nothing).
  *
  * <p>Close reasons ({@link CloseReason}, for the access log): a close requested through the pipeline is the
  * gateway's doing (slow consumer, or whatever reason its caller marked first); a channel that goes inactive
@@ -31,13 +32,16 @@ final class StreamHandler extends ChannelDuplexHandler {
 
     private final GatewayMetrics metrics;
     private Subscriber subscriber;
+    /** The stream's part in presence, or null when none of its topics is tracked. */
+    private PresenceHub.Member presence;
 
     StreamHandler(GatewayMetrics metrics) {
         this.metrics = metrics;
     }
 
-    void attach(Subscriber subscriber) {
+    void attach(Subscriber subscriber, PresenceHub.Member presence) {
         this.subscriber = subscriber;
+        this.presence = presence;
     }
 
     @Override
@@ -89,7 +93,11 @@ final class StreamHandler extends ChannelDuplexHandler {
             StreamBytes.record(channel, subscriber.bytesWritten());
             subscriber.unregister();
             subscriber = null;
-            metrics.streamClosed();
+            if (presence != null) {
+                presence.close();
+                presence = null;
+            }
+            metrics.streamClosed(CloseReason.of(channel));
         }
     }
 }

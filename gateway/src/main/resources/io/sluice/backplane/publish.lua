@@ -2,9 +2,11 @@
 -- KEYS[1] the stream, KEYS[2] its event counter.
 -- ARGV[1] MAXLEN to trim to (0: none), ARGV[2] maximum age in milliseconds (0: none),
 -- ARGV[3], ARGV[4] the caller's floor id (ms, seq): every new id must be above it,
--- then topic, type and data (compact JSON) of each event.
--- Each entry gets fields t (topic), y (type), d (data) and n (the counter after it: 1, 2, 3, ... for the life of
--- the stream), by which readers tell a gap (entries trimmed before they read them) from a restarted stream.
+-- then topic, type, data (compact JSON) and connection of each event, the connection empty unless the event is
+-- for one stream only (CONTRACT §11; then the topic is ignored).
+-- Each entry gets fields t (topic) or c (connection), y (type), d (data) and n (the counter after it: 1, 2, 3, ...
+-- for the life of the stream), by which readers tell a gap (entries trimmed before they read them) from a
+-- restarted stream.
 -- Returns the entry ids, in batch order.
 local stream = KEYS[1]
 local max_len = tonumber(ARGV[1])
@@ -13,14 +15,20 @@ local floor_ms = tonumber(ARGV[3])
 local floor_seq = tonumber(ARGV[4])
 -- Sluice packs ids as ms << 20 | seq: seq must stay below 2^20.
 local SEQ_LIMIT = 1048576
-local events = (#ARGV - 4) / 3
+local events = (#ARGV - 4) / 4
 local count = redis.call('INCRBY', KEYS[2], events) - events
 local ids = {}
 for i = 0, events - 1 do
-  local a = 5 + i * 3
+  local a = 5 + i * 4
   count = count + 1
   local n = string.format('%.0f', count)
-  local id = redis.call('XADD', stream, '*', 't', ARGV[a], 'y', ARGV[a + 1], 'd', ARGV[a + 2], 'n', n)
+  local fields
+  if ARGV[a + 3] == '' then
+    fields = {'t', ARGV[a], 'y', ARGV[a + 1], 'd', ARGV[a + 2], 'n', n}
+  else
+    fields = {'c', ARGV[a + 3], 'y', ARGV[a + 1], 'd', ARGV[a + 2], 'n', n}
+  end
+  local id = redis.call('XADD', stream, '*', unpack(fields))
   local dash = string.find(id, '-', 1, true)
   local ms = tonumber(string.sub(id, 1, dash - 1))
   local seq = tonumber(string.sub(id, dash + 1))
@@ -41,8 +49,7 @@ for i = 0, events - 1 do
       ms = ms + 1
       seq = 0
     end
-    id = redis.call('XADD', stream, string.format('%.0f-%.0f', ms, seq),
-        't', ARGV[a], 'y', ARGV[a + 1], 'd', ARGV[a + 2], 'n', n)
+    id = redis.call('XADD', stream, string.format('%.0f-%.0f', ms, seq), unpack(fields))
   end
   ids[#ids + 1] = id
 end

@@ -31,7 +31,7 @@ class NodeMetersTest {
     private final AtomicBoolean ready = new AtomicBoolean(true);
     private final AtomicBoolean backplaneUp = new AtomicBoolean(true);
     private final NodeMeters meters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
-            backplaneUp::get, ready::get, 500, () -> core.topics().size(), () -> 0));
+            backplaneUp::get, ready::get, 500, () -> core.topics().size(), () -> 0, () -> 2, () -> 5));
 
     @AfterEach
     void close() {
@@ -58,6 +58,8 @@ class NodeMetersTest {
         assertEquals(0, scrape().value("sluice_backplane_up"));
         core.topics().get("x");
         assertEquals(1, scrape().value("sluice_topics"));
+        assertEquals(2, scrape().value("sluice_presence_topics"));
+        assertEquals(5, scrape().value("sluice_presence_entries"));
     }
 
     @Test

@@ -11,6 +11,7 @@ public final class IdleDashboard {
     }
 
     public static DashboardFeed on(EventExecutor executor) {
-        return new DashboardFeed(executor, () -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN, Double.NaN, List.of()));
+        return new DashboardFeed(executor,
+                () -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN, Double.NaN, List.of(), List.of()));
     }
 }
