@@ -6,17 +6,17 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.sluice.api.Json;
 import io.sluice.backplane.ControlPlane;
+import io.sluice.fanout.Membership;
 import io.sluice.fanout.Subscriber;
+import io.sluice.fanout.SubscriberList;
 import io.sluice.sse.SseFrames;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -138,10 +138,11 @@ public final class PresenceHub {
             throw new IllegalStateException("stream is not on one of the presence hub's event loops");
         }
         Member member = new Member(this, Arrays.copyOf(mine, n), user, index, watch ? subscriber : null);
-        for (String topic : member.topics) {
-            topics.compute(topic, (name, state) -> {
+        for (int i = 0; i < member.topics.length; i++) {
+            int which = i;
+            topics.compute(member.topics[i], (name, state) -> {
                 TopicState s = state != null ? state : new TopicState(loops.length);
-                join(name, s, member);
+                join(name, s, member, which);
                 return s;
             });
         }
@@ -150,21 +151,22 @@ public final class PresenceHub {
 
     /** A stream ended; see {@link Member#close()}. */
     private void close(Member member) {
-        for (String topic : member.topics) {
-            topics.computeIfPresent(topic, (name, state) -> {
-                leave(name, state, member);
+        for (int i = 0; i < member.topics.length; i++) {
+            int which = i;
+            topics.computeIfPresent(member.topics[i], (name, state) -> {
+                leave(name, state, member, which);
                 return state.connections == 0 ? null : state;
             });
         }
     }
 
-    /** Under {@code topic}'s entry lock. */
-    private void join(String topic, TopicState state, Member member) {
+    /** Under {@code topic}'s entry lock; {@code topic} is the member's {@code which}-th. */
+    private void join(String topic, TopicState state, Member member, int which) {
         if (member.watcher != null) {
             if (state.watchers[member.loop] == null) {
-                state.watchers[member.loop] = new HashSet<>();
+                state.watchers[member.loop] = new SubscriberList();
             }
-            state.watchers[member.loop].add(member.watcher);
+            member.watching[which] = state.watchers[member.loop].add(member.watcher);
             state.watcherCounts[member.loop]++;
         }
         state.connections++;
@@ -183,10 +185,13 @@ public final class PresenceHub {
         countsChanged(topic);
     }
 
-    /** Under {@code topic}'s entry lock. The stream stops watching first: it does not hear its own leave. */
-    private void leave(String topic, TopicState state, Member member) {
+    /**
+     * Under {@code topic}'s entry lock; {@code topic} is the member's {@code which}-th. The stream stops watching first:
+     * it does not hear its own leave.
+     */
+    private void leave(String topic, TopicState state, Member member, int which) {
         if (member.watcher != null) {
-            state.watchers[member.loop].remove(member.watcher);
+            state.watchers[member.loop].remove(member.watching[which]);
             state.watcherCounts[member.loop]--;
         }
         state.connections--;
@@ -244,7 +249,7 @@ public final class PresenceHub {
             if (frame == null) {
                 frame = frame(topic, user, joined);
             }
-            Set<Subscriber> watchers = state.watchers[i];
+            SubscriberList watchers = state.watchers[i];
             ByteBuf reference = frame.retain();
             try {
                 loops[i].execute(() -> deliver(watchers, reference));
@@ -258,11 +263,10 @@ public final class PresenceHub {
     }
 
     /** On the watchers' loop. Takes over one reference to {@code frame}. */
-    private static void deliver(Set<Subscriber> watchers, ByteBuf frame) {
+    private static void deliver(SubscriberList watchers, ByteBuf frame) {
         try {
-            // a copy: writing may close a slow stream, which leaves this set
-            for (Subscriber watcher : watchers.toArray(new Subscriber[0])) {
-                watcher.writeSystemEvent(frame.retainedDuplicate());
+            for (int i = watchers.size() - 1; i >= 0; i--) {
+                watchers.get(i).writeSystemEvent(frame.retainedDuplicate());
             }
         } finally {
             frame.release();
@@ -367,6 +371,8 @@ public final class PresenceHub {
         private final int loop;
         /** The stream, when it watches (presence=true); else null. */
         private final Subscriber watcher;
+        /** When it watches: its place in each of its topics' watcher lists, in the order of {@link #topics}. */
+        private final Membership[] watching;
         private boolean closed;
 
         private Member(PresenceHub hub, String[] topics, String user, int loop, Subscriber watcher) {
@@ -375,7 +381,9 @@ public final class PresenceHub {
             this.user = user;
             this.loop = loop;
             this.watcher = watcher;
+            this.watching = watcher == null ? null : new Membership[topics.length];
         }
+
 
         /** The stream ended: it stops watching, and it is no longer counted. Idempotent; on the stream's loop. */
         public void close() {
@@ -393,16 +401,15 @@ public final class PresenceHub {
         int connections;
         int anonymous;
         /**
-         * Per loop: the watchers on that loop, or null before its first; each set is changed only on its loop (under
+         * Per loop: the watchers on that loop, or null before its first; each list is changed only on its loop (under
          * the entry lock) and walked only there.
          */
-        final Set<Subscriber>[] watchers;
+        final SubscriberList[] watchers;
         /** Per loop: how many watchers that loop has. */
         final int[] watcherCounts;
 
-        @SuppressWarnings("unchecked")
         TopicState(int loopCount) {
-            watchers = new Set[loopCount];
+            watchers = new SubscriberList[loopCount];
             watcherCounts = new int[loopCount];
         }
 

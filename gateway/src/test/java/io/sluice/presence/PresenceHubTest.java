@@ -126,6 +126,18 @@ class PresenceHubTest {
     }
 
     @Test
+    void aWatcherOfSeveralTrackedTopicsHearsEachAndStopsHearingOnceClosed() {
+        PresenceHub.Member watching = watcher("carol", "doc", "rooms/2");
+        assertEquals(List.of(join("doc", "carol"), join("rooms/2", "carol")), frames());
+        PresenceHub.Member dave = stream("dave", "rooms/2", "doc");
+        assertEquals(List.of(join("rooms/2", "dave"), join("doc", "dave")), frames());
+        watching.close();
+        dave.close();
+        assertEquals(List.of(), frames());
+        assertEquals(0, hub.entryCount());
+    }
+
+    @Test
     void nothingIsLeftOnceTheStreamsClose() {
         List<PresenceHub.Member> members = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
