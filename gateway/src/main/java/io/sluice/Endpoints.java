@@ -26,9 +26,13 @@ import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.limits.MemoryGuard;
 import io.sluice.metrics.GatewayMetrics;
+import io.sluice.presence.PresenceHub;
+import io.sluice.presence.PresenceService;
 import io.sluice.publish.PublishParser;
 import io.sluice.publish.PublishService;
+import io.sluice.stream.Disconnects;
 import io.sluice.stream.SnapshotService;
+import io.sluice.stream.StreamDirectory;
 import io.sluice.stream.StreamService;
 
 import java.nio.charset.StandardCharsets;
@@ -69,6 +73,9 @@ public final class Endpoints {
     private final DashboardFeed dashboard;
     private final ConnectionLimiter connectionLimiter;
     private final MemoryGuard memoryGuard = MemoryGuard.of(PooledByteBufAllocator.DEFAULT);
+    private final PresenceHub presence;
+    private final StreamDirectory directory;
+    private final Disconnects disconnects;
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready ({@code /readyz})
@@ -76,10 +83,14 @@ public final class Endpoints {
      *                            may be not ready and still serve streams (one whose JWK set is not loaded yet serves
      *                            public topics)
      * @param connections where every accepted connection of both listeners is tracked
+     * @param presence the node's presence (tracked topics)
      */
     public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
                      GatewayMetrics metrics, Supplier<String> notReadyReason, Supplier<String> streamRefusalReason,
-                     ChannelGroup connections, DashboardFeed dashboard) {
+                     ChannelGroup connections, DashboardFeed dashboard, PresenceHub presence) {
+        this.presence = presence;
+        this.directory = new StreamDirectory(backplane.control()::nodeId);
+        this.disconnects = new Disconnects(access, directory, backplane.control(), config.reconnectMillis());
         this.connections = connections;
         this.dashboard = dashboard;
         this.config = config;
@@ -97,15 +108,21 @@ public final class Endpoints {
         return connectionLimiter;
     }
 
+    /** This node's streams by user, and its connection ids. */
+    public StreamDirectory streamDirectory() {
+        return directory;
+    }
+
     /**
-     * The public listener: CONTRACT §2–§4, the JavaScript client (§14) and health; in open development mode (no
-     * auth configured) also the demo page at {@code /} and {@code /demo}, which are 404 as soon as any auth is.
+     * The public listener: CONTRACT §2–§4 and §11, the JavaScript client (§14) and health; in open development mode
+     * (no auth configured) also the demo page at {@code /} and {@code /demo}, which are 404 as soon as any auth is.
      */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
                 metrics, memoryGuard);
         StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter,
-                streamRefusalReason, SluiceServerInitializer::toStreamPhase);
+                streamRefusalReason, SluiceServerInitializer::toStreamPhase, directory, presence);
+        PresenceService presenceService = new PresenceService(presence, access);
         SnapshotService snapshots = new SnapshotService(fanout, access, config.maxTopicsPerConnection());
         List<Route> routes = new ArrayList<>(List.of(
                 new Route("/v1/events/stream", HttpMethod.GET, (ctx, req, q, p) -> streams.open(ctx, req, q)),
@@ -115,6 +132,9 @@ public final class Endpoints {
                 new Route("/v1/broadcast", HttpMethod.POST, (ctx, req, q, p) -> publish.broadcast(ctx, req, q)),
                 new Route("/v1/users/{userId}/events", HttpMethod.POST, publish::toUser),
                 new Route("/v1/client.js", HttpMethod.GET, (ctx, req, q, p) -> CLIENT_SCRIPT.send(ctx, req)),
+                new Route("/v1/users/{userId}/disconnect", HttpMethod.POST, disconnects::disconnect),
+                new Route("/v1/connections/{connectionId}/events", HttpMethod.POST, publish::toConnection),
+                new Route("/v1/presence", HttpMethod.GET, presenceService::presence),
                 new Route("/healthz", HttpMethod.GET, this::healthz),
                 new Route("/readyz", HttpMethod.GET, this::readyz)));
         if (access.isOpen()) {

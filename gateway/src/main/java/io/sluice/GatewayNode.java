@@ -29,6 +29,9 @@ import io.sluice.metrics.MicrometerMetrics;
 import io.sluice.metrics.NodeMeters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.sluice.presence.PresenceHub;
+import io.sluice.presence.PresenceTopics;
+import io.sluice.stream.StreamDirectory;
 
 import java.util.concurrent.TimeUnit;
 
@@ -60,6 +63,7 @@ final class GatewayNode {
     /** Read by the dashboard's sampler only. */
     private final LatencyPercentiles deliveryLatency;
     private final DashboardFeed dashboard;
+    private final PresenceHub presence;
     private final Endpoints endpoints;
     private final MetricsEndpoint metricsEndpoint;
     private final StatsEndpoint statsEndpoint;
@@ -99,10 +103,12 @@ final class GatewayNode {
         if (jwks != null) {
             jwks.start(reported); // loads in the background; /readyz is 503 until a first set is in
         }
+        this.presence = PresenceHub.start(PresenceTopics.of(config.presenceTopics()), loops,
+                PooledByteBufAllocator.DEFAULT, backplane.control());
         this.statsSampler = new StatsSampler(fanout.topics(), metrics);
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size, fanout::historyEvents,
-                fanout::historyBytes,
+                fanout::historyBytes, presence::topicCount, presence::entryCount,
                 jwks == null ? null : new NodeMeters.Jwks(metrics::jwksRefreshFailures, jwks::ageSeconds)));
         nodeMeters.bindTo(registry);
         management.scheduleWithFixedDelay(statsSampler, 0, 1, TimeUnit.SECONDS);
@@ -111,7 +117,7 @@ final class GatewayNode {
         this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
         this.dashboard = new DashboardFeed(management, this::dashboardTotals);
         this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason,
-                this::streamRefusalReason, connections, dashboard);
+                this::streamRefusalReason, connections, dashboard, presence);
         this.metricsEndpoint = new MetricsEndpoint(registry);
         this.statsEndpoint = new StatsEndpoint(metrics, fanout.topics(), statsSampler);
     }
@@ -159,6 +165,14 @@ final class GatewayNode {
         return endpoints.connectionLimiter();
     }
 
+    PresenceHub presence() {
+        return presence;
+    }
+
+    StreamDirectory streamDirectory() {
+        return endpoints.streamDirectory();
+    }
+
     /** From now on {@code /readyz} answers 503 and new streams are refused. Any thread; never undone. */
     void startDraining() {
         draining = true;
@@ -198,6 +212,7 @@ final class GatewayNode {
             demoClock.stop();
         }
         dashboard.close();
+        presence.stop();
         backplane.close();
         if (jwks != null) {
             jwks.close();
@@ -225,7 +240,7 @@ final class GatewayNode {
         LatencyPercentiles.Sample latency = deliveryLatency.sample();
         return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
                 metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
-                statsSampler.latest().topTopics(), fanout.topics().size(), fanout.historyBytes(),
-                metrics.historyEvictions(GatewayMetrics.EVICTED_BYTES));
+                statsSampler.latest().topTopics(), presence.top(StatsSampler.TOP_TOPICS), fanout.topics().size(),
+                fanout.historyBytes(), metrics.historyEvictions(GatewayMetrics.EVICTED_BYTES));
     }
 }

@@ -21,6 +21,8 @@ import io.sluice.fanout.FanoutCore;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
+import io.sluice.presence.PresenceHub;
+import io.sluice.stream.StreamDirectory;
 import io.sluice.stream.StreamService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,6 +137,16 @@ public final class SluiceServer implements AutoCloseable {
     /** Open streams on this node against maxConnections and maxConnectionsPerUser. */
     public ConnectionLimiter connectionLimiter() {
         return node.connectionLimiter();
+    }
+
+    /** This node's presence: tracked topics with a stream here, and what it holds for them. */
+    public PresenceHub presence() {
+        return node.presence();
+    }
+
+    /** This node's streams by user, and its connection ids. */
+    public StreamDirectory streamDirectory() {
+        return node.streamDirectory();
     }
 
     public SluiceConfig config() {

@@ -18,7 +18,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   <li>{@code config}, {@code sse} (event-stream encoding), {@code metrics} (the metrics seam);</li>
  *   <li>{@code fanout} (topics, history, per-loop delivery) and {@code backplane} (how events reach it);</li>
  *   <li>the features: {@code auth}, {@code limits}, {@code publish}, {@code stream} (streams and snapshots),
- *       {@code admin}, {@code dashboard}, {@code demo};</li>
+ *       {@code presence}, {@code admin}, {@code dashboard}, {@code demo};</li>
  *   <li>{@code http}: the pipeline, router and the HTTP handlers;</li>
  *   <li>{@code io.sluice}: assembly, bootstrap and lifecycle.</li>
  * </ol>
@@ -42,7 +42,8 @@ class ArchitectureTest {
                 .layer("Metrics").definedBy("io.sluice.metrics..")
                 .layer("Core").definedBy("io.sluice.fanout..", "io.sluice.backplane..")
                 .layer("Features").definedBy("io.sluice.auth..", "io.sluice.limits..", "io.sluice.publish..",
-                        "io.sluice.stream..", "io.sluice.admin..", "io.sluice.dashboard..", "io.sluice.demo..")
+                        "io.sluice.stream..", "io.sluice.presence..", "io.sluice.admin..", "io.sluice.dashboard..",
+                        "io.sluice.demo..")
                 .layer("Http").definedBy("io.sluice.http..")
                 .layer("Server").definedBy("io.sluice")
                 .whereLayer("Server").mayNotBeAccessedByAnyLayer()

@@ -1,6 +1,7 @@
 package io.sluice;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -13,6 +14,8 @@ import io.sluice.fanout.FanoutCore;
 import io.sluice.http.AccessLogHandler;
 import io.sluice.http.PipelineNames;
 import io.sluice.metrics.CountingMetrics;
+import io.sluice.presence.PresenceHub;
+import io.sluice.presence.PresenceTopics;
 import io.sluice.testing.IdleDashboard;
 import io.sluice.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
@@ -48,9 +51,12 @@ class HttpPipelineTest {
         streamChannel = new EmbeddedChannel();
         core = new FanoutCore(streamChannel.eventLoop(), config.historySize(), 1024,
                 config.heartbeatInterval().toNanos(), metrics);
-        endpoints = new Endpoints(config, core, OpenAccessPolicy.INSTANCE, new LocalBackplane(core), metrics,
+        LocalBackplane backplane = new LocalBackplane(core);
+        endpoints = new Endpoints(config, core, OpenAccessPolicy.INSTANCE, backplane, metrics,
                 () -> notReady, () -> notReady, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE),
-                IdleDashboard.on(streamChannel.eventLoop()));
+                IdleDashboard.on(streamChannel.eventLoop()),
+                PresenceHub.start(PresenceTopics.of(List.of()), streamChannel.eventLoop(), PooledByteBufAllocator.DEFAULT,
+                        backplane.control()));
         streamChannel.pipeline().addLast(endpoints.publicInitializer());
     }
 

@@ -3,15 +3,8 @@ package io.sluice.bench;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.fanout.EncodedEvent;
 import io.sluice.fanout.FanoutCore;
-import io.sluice.fanout.ReplayStart;
-import io.sluice.fanout.Topic;
-import io.sluice.fanout.TypeFilter;
-import io.sluice.metrics.CountingMetrics;
 import io.sluice.sse.SseEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -22,9 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One event published and fanned out to N subscribers of its topic on one event loop, through the gateway's
@@ -44,23 +35,16 @@ public class FanoutBenchmark extends HotPathBenchmark {
     int subscribers;
 
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-    private final List<DiscardChannel> channels = new ArrayList<>();
-    private EmbeddedChannel anchor;
+    private LoopStreams streams;
     private FanoutCore core;
     private byte[] json;
 
     @Setup(Level.Trial)
     public void setUp() throws InterruptedException {
-        anchor = new EmbeddedChannel();
-        EventLoop loop = anchor.eventLoop();
-        core = new FanoutCore(loop, 16, 65536, TimeUnit.HOURS.toNanos(1), new CountingMetrics());
-        Topic[] topics = {core.topics().get("bench")};
+        streams = new LoopStreams();
+        core = streams.core();
         for (int i = 0; i < subscribers; i++) {
-            DiscardChannel ch = new DiscardChannel();
-            ch.pipeline().addLast(new ChannelInboundHandlerAdapter());
-            loop.register(ch).sync();
-            core.subscribe(ch.pipeline().firstContext(), topics, TypeFilter.ALL, 1000, ReplayStart.LIVE);
-            channels.add(ch);
+            streams.subscribe("bench");
         }
         json = ("{\"user\":\"alice\",\"action\":\"deploy\",\"service\":\"api\",\"version\":\"1.4.2\","
                 + "\"region\":\"eu-west-1\",\"ok\":true,\"n\":42}").getBytes(StandardCharsets.UTF_8);
@@ -68,18 +52,14 @@ public class FanoutBenchmark extends HotPathBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        anchor.runPendingTasks();
-        channels.forEach(DiscardChannel::close);
-        anchor.runPendingTasks();
-        anchor.finishAndReleaseAll();
-        core.release();
+        streams.close();
     }
 
     @Benchmark
     public long publishAndFanOut() {
         ByteBuf frame = SseEncoder.encodeJsonData(alloc, "deployment:completed", json);
         core.commit(List.of(new EncodedEvent("bench", "deployment:completed", frame, json)));
-        anchor.runPendingTasks();
+        streams.runPendingTasks();
         return core.lastAssignedId();
     }
 }

@@ -20,6 +20,8 @@ public enum CloseReason {
     LIFETIME("lifetime"),
     /** The token the stream was opened with expired; set by auth when it ends such a stream. */
     TOKEN_EXPIRED("token-expired"),
+    /** The user was disconnected through the API ({@code POST /v1/users/{userId}/disconnect}, CONTRACT §11). */
+    DISCONNECTED("disconnected"),
     /** The gateway closed the connection for a reason not listed here. */
     SERVER_CLOSED("server-closed"),
     /** A failure in the gateway (a bug; logged with its stack trace elsewhere). */
@@ -37,6 +39,11 @@ public enum CloseReason {
     /** The reason as logged: lower case words joined by dashes. */
     public String label() {
         return label;
+    }
+
+    /** The reason as a metric label: lower case words joined by underscores, as every Sluice label value. */
+    public String metricLabel() {
+        return label.replace('-', '_');
     }
 
     /** Records {@code reason} on {@code channel} unless a reason is already there. Any thread. */

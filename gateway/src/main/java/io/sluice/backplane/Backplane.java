@@ -26,6 +26,9 @@ public interface Backplane extends AutoCloseable {
     /** Whether publishes can currently be accepted (drives {@code /readyz} in cluster mode). */
     boolean isUp();
 
+    /** What nodes tell each other besides events (CONTRACT §11): commands, presence, the node's id. */
+    ControlPlane control();
+
     /** A short description for the start-up log, e.g. {@code local}. */
     String describe();
 

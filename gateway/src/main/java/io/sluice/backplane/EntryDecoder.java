@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Turns a stream entry written by {@link PublishScript} back into an event with its SSE frame, encoded once on
+ * Turns a stream entry written by {@link PublishScript} back into an event (of a topic, or for one connection) with
+ * its SSE frame, encoded once on
  * this node exactly as the publishing node's parser would: a JSON string as the string itself, any other value
  * as its compact JSON. Entries that are not Sluice events (another writer, a bad field) are refused, never
  * passed on: the topic and type are checked against the same grammar as a publish, because they become SSE
@@ -31,16 +32,20 @@ final class EntryDecoder {
      */
     static EncodedEvent decode(Map<String, byte[]> body, ByteBufAllocator alloc) {
         byte[] topicBytes = body.get(PublishScript.TOPIC_FIELD);
+        byte[] connectionBytes = body.get(PublishScript.CONNECTION_FIELD);
         byte[] typeBytes = body.get(PublishScript.TYPE_FIELD);
         byte[] data = body.get(PublishScript.DATA_FIELD);
-        if (topicBytes == null || typeBytes == null || data == null || data.length == 0) {
+        if ((topicBytes == null) == (connectionBytes == null) || typeBytes == null || data == null || data.length == 0) {
             return null;
         }
-        String topic = new String(topicBytes, StandardCharsets.UTF_8);
+        String connection = connectionBytes == null ? null : new String(connectionBytes, StandardCharsets.UTF_8);
+        String topic = connection == null ? new String(topicBytes, StandardCharsets.UTF_8)
+                : Grammar.CONNECTION_ADDRESS_PREFIX + connection;
         String type = new String(typeBytes, StandardCharsets.UTF_8);
         byte[] keyBytes = body.get(PublishScript.KEY_FIELD);
         String key = keyBytes == null ? null : new String(keyBytes, StandardCharsets.UTF_8);
-        if (!Grammar.isTopic(topic) || !Grammar.isType(type) || (key != null && !Grammar.isTopic(key))) {
+        if ((connection == null ? !Grammar.isTopic(topic) : !Grammar.isConnectionId(connection)) || !Grammar.isType(type)
+                || (key != null && !Grammar.isTopic(key))) {
             return null;
         }
         if (data[0] == '"') {
@@ -48,7 +53,7 @@ final class EntryDecoder {
             if (text == null) {
                 return null;
             }
-            return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, text), data, key);
+            return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, text), data, key, connection);
         }
         for (byte b : data) {
             // compact JSON has no raw line breaks; one here would split the data line
@@ -56,7 +61,7 @@ final class EntryDecoder {
                 return null;
             }
         }
-        return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, data), data, key);
+        return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, data), data, key, connection);
     }
 
     /** The entry's count field {@code n}, or -1 when absent or malformed. */

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class LocalBackplane implements Backplane {
     private final FanoutCore fanout;
+    private final LocalControlPlane control = new LocalControlPlane();
 
     public LocalBackplane(FanoutCore fanout) {
         this.fanout = fanout;
@@ -39,6 +40,11 @@ public final class LocalBackplane implements Backplane {
     @Override
     public boolean isUp() {
         return true;
+    }
+
+    @Override
+    public ControlPlane control() {
+        return control;
     }
 
     @Override

@@ -19,6 +19,8 @@ import java.util.List;
 final class PublishScript {
     /** Entry fields; one letter each, since every entry in Redis repeats them. */
     static final String TOPIC_FIELD = "t";
+    /** Instead of {@link #TOPIC_FIELD} for a connection event: the id of the one stream it is for. */
+    static final String CONNECTION_FIELD = "c";
     static final String TYPE_FIELD = "y";
     static final String DATA_FIELD = "d";
     /** Present only on an event with a key (CONTRACT §12). */
@@ -26,9 +28,9 @@ final class PublishScript {
     static final String COUNT_FIELD = "n";
     /** Arguments before the events'. */
     private static final int FIXED_ARGS = 4;
-    /** Topic, type, data, key. */
-    private static final int ARGS_PER_EVENT = 4;
-    private static final byte[] NO_KEY = new byte[0];
+    /** Topic, type, data, key, connection. */
+    private static final int ARGS_PER_EVENT = 5;
+    private static final byte[] NONE = new byte[0];
 
     private final String source;
     private final String[] keys;
@@ -60,8 +62,8 @@ final class PublishScript {
     }
 
     /**
-     * The script's arguments for {@code batch}. Reads each event's topic, type, data and key (empty for none);
-     * does not touch frames.
+     * The script's arguments for {@code batch}. Reads each event's topic, type, data, key and connection (each of the
+     * last two empty for none); does not touch frames.
      *
      * @param floorId every id the script assigns will be above this packed id (this node's newest), 0 for none
      */
@@ -77,7 +79,8 @@ final class PublishScript {
             args[a++] = e.topic().getBytes(StandardCharsets.UTF_8);
             args[a++] = e.type().getBytes(StandardCharsets.US_ASCII);
             args[a++] = e.dataJson();
-            args[a++] = e.key() == null ? NO_KEY : e.key().getBytes(StandardCharsets.UTF_8);
+            args[a++] = e.key() == null ? NONE : e.key().getBytes(StandardCharsets.UTF_8);
+            args[a++] = e.isForConnection() ? e.connection().getBytes(StandardCharsets.US_ASCII) : NONE;
         }
         return args;
     }

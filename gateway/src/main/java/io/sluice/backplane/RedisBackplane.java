@@ -16,11 +16,13 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.sluice.api.DeferredAnswer;
 import io.sluice.config.RedisAddress;
 import io.sluice.fanout.CommitResult;
 import io.sluice.fanout.EncodedEvent;
@@ -35,7 +37,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +61,9 @@ import java.util.concurrent.TimeoutException;
  * jittered); the reader resumes after the last entry it read, so no entry Redis still holds is missed. A publish
  * whose connection fails after it was sent fails too, although Redis may have applied it (at most once from the
  * publisher's view; see docs/scaling.md).
+ *
+ * <p>Control plane ({@link RedisControlPlane}): a third connection subscribes to the control channel; its commands
+ * (scripts, {@code PUBLISH}) go on the publish connection. It lives and dies with the other two.
  *
  * <p>Threading: Lettuce's own I/O threads run the connections; this class's state (connect, fail, reconnect) and
  * the reader run on one executor thread, {@code sluice-backplane}. Nothing here runs on, or blocks, a gateway
@@ -97,6 +101,7 @@ public final class RedisBackplane implements Backplane {
     /** Runs every state change and the reader; see the class comment. */
     private final EventExecutor executor;
     private final StreamReader reader;
+    private final RedisControlPlane control;
     private final Backoff backoff = new Backoff(RECONNECT_BASE_MILLIS, RECONNECT_MAX_MILLIS);
 
     /** The connections in use, or null while down. Written on the executor only. */
@@ -117,11 +122,18 @@ public final class RedisBackplane implements Backplane {
     /** Closes not yet complete. */
     private final Set<CompletableFuture<?>> closing = ConcurrentHashMap.newKeySet();
 
-    /** One generation of connections: replaced as a whole when either fails. */
+    /**
+     * One generation of connections, replaced as a whole when any fails: publishes and control scripts, the reader,
+     * and the control plane's subscription.
+     */
     record Link(StatefulRedisConnection<String, byte[]> publisher, StatefulRedisConnection<String, byte[]> reader,
-                String scriptSha) {
+                StatefulRedisPubSubConnection<String, String> control, String scriptSha) {
         boolean isOpen() {
-            return publisher.isOpen() && reader.isOpen();
+            return publisher.isOpen() && reader.isOpen() && control.isOpen();
+        }
+
+        boolean uses(RedisChannelHandler<?, ?> connection) {
+            return publisher == connection || reader == connection || control == connection;
         }
     }
 
@@ -138,11 +150,12 @@ public final class RedisBackplane implements Backplane {
         this.metrics = metrics;
         this.script = new PublishScript(streamKey, maxLen, maxAge.toMillis());
         this.executor = new DefaultEventExecutor(new DefaultThreadFactory("sluice-backplane", true));
-        // two connections, one I/O thread each; the computation pool (Lettuce's minimum, 2) only runs its housekeeping
+        // three connections on two I/O threads (the control plane's subscription carries little); the computation pool
+        // (Lettuce's minimum, 2) only runs its housekeeping
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
-                // reconnection is ours (backoff with jitter, both connections together, reader position kept);
+                // reconnection is ours (backoff with jitter, all connections together, reader position kept);
                 // Lettuce's would replay commands in flight after a reconnect: a publish could be appended twice
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -154,13 +167,19 @@ public final class RedisBackplane implements Backplane {
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
                 onExecutor(() -> {
                     Link current = link;
-                    if (current != null && (current.publisher() == connection || current.reader() == connection)) {
+                    if (current != null && current.uses(connection)) {
                         fail(current, "connection closed");
                     }
                 });
             }
         });
         this.reader = new StreamReader(this, fanout, streamKey, executor);
+        this.control = new RedisControlPlane(streamKey, () -> link);
+    }
+
+    @Override
+    public ControlPlane control() {
+        return control;
     }
 
     /** Starts connecting in the background; {@link #isUp()} turns true once the stream's retained window is read. */
@@ -184,11 +203,14 @@ public final class RedisBackplane implements Backplane {
         int n = batch.size();
         String[] topics = new String[n];
         String[] types = new String[n];
+        String[] connections = new String[n];
         byte[][] args;
         try {
             for (int i = 0; i < n; i++) {
-                topics[i] = batch.get(i).topic();
-                types[i] = batch.get(i).type();
+                EncodedEvent e = batch.get(i);
+                topics[i] = e.topic();
+                types[i] = e.type();
+                connections[i] = e.connection();
             }
             args = script.args(batch, fanout.lastAssignedId());
         } finally {
@@ -202,14 +224,17 @@ public final class RedisBackplane implements Backplane {
                         // the script cache was flushed since this connection loaded it
                         ? commands.<List<Object>>eval(script.source(), ScriptOutputType.MULTI, script.keys(), args)
                         : CompletableFuture.failedFuture(failure));
-        return appended.handle((reply, failure) -> accepted(l, topics, types, reply, failure));
+        return appended.handle((reply, failure) -> accepted(l, topics, types, connections, reply, failure));
     }
 
     /**
      * Lettuce thread. Turns the script's reply into the publish answer, or the failure into a 503. {@code sent} counts
      * this node's streams whose topics and type filter match each event, as the reply comes.
+     *
+     * @param connections each connection event's stream, null for an event of a topic
      */
-    private CommitResult accepted(Link l, String[] topics, String[] types, List<Object> reply, Throwable failure) {
+    private CommitResult accepted(Link l, String[] topics, String[] types, String[] connections, List<Object> reply,
+                                  Throwable failure) {
         if (failure != null) {
             Throwable cause = unwrap(failure);
             if (cause instanceof RedisCommandExecutionException) {
@@ -236,8 +261,12 @@ public final class RedisBackplane implements Backplane {
             if (ids[i] < 0) {
                 throw new IllegalStateException("publish script answered an id Sluice cannot use: " + id);
             }
-            Topic topic = fanout.topics().find(topics[i]);
-            sent += topic == null ? 0 : topic.matchingStreams(types[i]);
+            if (connections[i] != null) {
+                sent += fanout.holdsConnection(connections[i]) ? 1 : 0;
+            } else {
+                Topic topic = fanout.topics().find(topics[i]);
+                sent += topic == null ? 0 : topic.matchingStreams(types[i]);
+            }
         }
         metrics.eventsPublished(ids.length);
         return new CommitResult(ids, sent);
@@ -253,7 +282,10 @@ public final class RedisBackplane implements Backplane {
         return address + " stream " + streamKey;
     }
 
-    /** Executor. Opens both connections and loads the script; on success the reader starts. */
+    /**
+     * Executor. Opens the three connections, loads the publish script and prepares the control plane (subscription,
+     * node id); on success the reader starts.
+     */
     private void connect() {
         if (closed || link != null) {
             return;
@@ -262,24 +294,27 @@ public final class RedisBackplane implements Backplane {
                 track(client.connectAsync(CODEC, uri("sluice-publish")).toCompletableFuture());
         CompletableFuture<StatefulRedisConnection<String, byte[]>> readerConnection =
                 track(client.connectAsync(CODEC, uri("sluice-reader")).toCompletableFuture());
-        publisher.thenCombine(readerConnection, (p, r) -> p)
+        CompletableFuture<StatefulRedisPubSubConnection<String, String>> controlConnection =
+                track(client.connectPubSubAsync(StringCodec.UTF8, uri("sluice-control")).toCompletableFuture());
+        publisher.thenCombine(readerConnection, (p, r) -> p).thenCombine(controlConnection, (p, c) -> p)
                 .thenCompose(p -> p.async().scriptLoad(script.source()))
-                .thenApply(sha -> new Link(publisher.join(), readerConnection.join(), sha))
-                .whenCompleteAsync((l, failure) -> connected(l, failure, publisher, readerConnection), executor);
+                .thenCompose(sha -> control.prepare(publisher.join(), controlConnection.join()).thenApply(v -> sha))
+                .thenApply(sha -> new Link(publisher.join(), readerConnection.join(), controlConnection.join(), sha))
+                .whenCompleteAsync((l, failure) -> connected(l, failure, List.of(publisher, readerConnection,
+                        controlConnection)), executor);
     }
 
     /** Executor. */
-    private void connected(Link l, Throwable failure, CompletableFuture<StatefulRedisConnection<String, byte[]>> publisher,
-                           CompletableFuture<StatefulRedisConnection<String, byte[]>> readerConnection) {
+    private void connected(Link l, Throwable failure, List<CompletableFuture<? extends StatefulRedisConnection<?, ?>>> opening) {
         if (failure != null || closed) {
-            publisher.thenAccept(this::closeConnection);
-            readerConnection.thenAccept(this::closeConnection);
+            opening.forEach(c -> c.thenAccept(this::closeConnection));
             if (!closed) {
                 scheduleReconnect(String.valueOf(unwrap(failure).getMessage()));
             }
             return;
         }
         l.publisher().setTimeout(PUBLISH_TIMEOUT);
+        l.control().setTimeout(PUBLISH_TIMEOUT);
         l.reader().setTimeout(READ_TIMEOUT_SLACK.plus(Duration.ofMillis(StreamReader.BLOCK_MILLIS)));
         lastPublishReplyNanos = System.nanoTime();
         link = l;
@@ -288,6 +323,7 @@ public final class RedisBackplane implements Backplane {
             return;
         }
         log.debug("connected to Redis {}; reading {} after {}", address, streamKey, reader.position());
+        control.connected();
         reader.connected();
     }
 
@@ -301,6 +337,7 @@ public final class RedisBackplane implements Backplane {
         up = false;
         closeConnection(l.publisher());
         closeConnection(l.reader());
+        closeConnection(l.control());
         if (wasUp) {
             log.warn("Redis backplane {} is down ({}): publishes are refused and /readyz is 503 until it is back;"
                     + " open streams stay open", address, why);
@@ -364,8 +401,7 @@ public final class RedisBackplane implements Backplane {
     }
 
     /** Remembers a connection attempt, and the connection it opens until that is closed. */
-    private CompletableFuture<StatefulRedisConnection<String, byte[]>> track(
-            CompletableFuture<StatefulRedisConnection<String, byte[]>> attempt) {
+    private <C extends StatefulRedisConnection<?, ?>> CompletableFuture<C> track(CompletableFuture<C> attempt) {
         connecting.add(attempt);
         attempt.whenComplete((connection, failure) -> {
             if (connection != null) {
@@ -396,11 +432,7 @@ public final class RedisBackplane implements Backplane {
     }
 
     private static Throwable unwrap(Throwable t) {
-        Throwable cause = t;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
+        return DeferredAnswer.unwrap(t);
     }
 
     /**

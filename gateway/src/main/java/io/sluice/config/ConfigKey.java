@@ -174,6 +174,11 @@ public final class ConfigKey<T> {
             ValueType.list(Grammar::isTopicPattern, "topic patterns (topic characters, * = any run of characters)"),
             List.of(),
             "Topic patterns anonymous streams and snapshots may read once auth is configured.");
+    public static final ConfigKey<List<String>> PRESENCE_TOPICS = key("presenceTopics",
+            ValueType.list(Grammar::isTopicPattern, "topic patterns (topic characters, * = any run of characters)"),
+            List.of(),
+            "Topic patterns whose presence is tracked: who is streaming them (GET /v1/presence) and presence:join /"
+                    + " presence:leave events for streams that ask (presence=true). Other topics cost nothing.");
     public static final ConfigKey<List<String>> ALLOWED_ORIGINS = key("allowedOrigins",
             ValueType.list(ConfigKey::isOrigin, "origins such as https://app.example.com or https://localhost:3000,"
                     + " or * for any origin (never with credentials)"),

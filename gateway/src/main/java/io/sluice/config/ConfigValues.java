@@ -111,6 +111,7 @@ final class ConfigValues {
                 get(ConfigKey.JWT_CLAIM),
                 get(ConfigKey.PUBLISH_KEYS),
                 get(ConfigKey.PUBLIC_TOPICS),
+                get(ConfigKey.PRESENCE_TOPICS),
                 get(ConfigKey.ALLOWED_ORIGINS),
                 get(ConfigKey.MAX_CONNECTIONS),
                 get(ConfigKey.MAX_CONNECTIONS_PER_USER),

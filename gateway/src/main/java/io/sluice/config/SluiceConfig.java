@@ -45,6 +45,7 @@ public record SluiceConfig(
         String jwtClaim,
         List<String> publishKeys,
         List<String> publicTopics,
+        List<String> presenceTopics,
         List<String> allowedOrigins,
         int maxConnections,
         int maxConnectionsPerUser,
@@ -174,6 +175,7 @@ public record SluiceConfig(
                 .set(ConfigKey.JWT_CLAIM, jwtClaim, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.PUBLISH_KEYS, publishKeys, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.PUBLIC_TOPICS, publicTopics, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.PRESENCE_TOPICS, presenceTopics, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.ALLOWED_ORIGINS, allowedOrigins, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_CONNECTIONS, maxConnections, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_CONNECTIONS_PER_USER, maxConnectionsPerUser, CONSTRUCTOR_SOURCE)

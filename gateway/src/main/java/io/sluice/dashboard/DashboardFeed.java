@@ -15,6 +15,7 @@ import io.sluice.admin.NodeStats.TopicStreams;
 import io.sluice.admin.NodeStats;
 import io.sluice.api.HttpResponses;
 import io.sluice.api.Json;
+import io.sluice.presence.PresenceHub;
 import io.sluice.sse.SseFrames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,13 +66,15 @@ public final class DashboardFeed implements AutoCloseable {
      *
      * @param latencyP50Ms delivery latency median over the recent past in milliseconds, NaN when unknown
      * @param topTopics the topics with the most streams, most first
+     * @param presence the tracked topics ({@code presenceTopics}) with the most streams on this node, most first
      * @param topics the topics the node knows now
      * @param historyBytes the bytes of history's retained frames now
      * @param historyEvictedByBytes events evicted from history for want of {@code historyMaxBytes}, running total
      */
     public record Totals(long connections, long published, long delivered, long slowConsumerDisconnects,
-                         double latencyP50Ms, double latencyP99Ms, List<TopicStreams> topTopics, long topics,
-                         long historyBytes, long historyEvictedByBytes) {
+                         double latencyP50Ms, double latencyP99Ms, List<TopicStreams> topTopics,
+                         List<PresenceHub.TopicPresence> presence, long topics, long historyBytes,
+                         long historyEvictedByBytes) {
     }
 
     /** Starts sampling every second on {@code executor}. */
@@ -167,6 +170,16 @@ public final class DashboardFeed implements AutoCloseable {
                 g.writeNumberField("latencyP99Ms", now.latencyP99Ms());
             }
             NodeStats.writeTopTopics(g, now.topTopics());
+            g.writeArrayFieldStart("presence");
+            for (PresenceHub.TopicPresence p : now.presence()) {
+                g.writeStartObject();
+                g.writeStringField("topic", p.topic());
+                g.writeNumberField("connections", p.connections());
+                g.writeNumberField("users", p.users());
+                g.writeNumberField("anonymous", p.anonymous());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeEndObject();
         });
         ByteBuf encoded = SseFrames.systemEvent(UnpooledByteBufAllocator.DEFAULT, "sample", json);

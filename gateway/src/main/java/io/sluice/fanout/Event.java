@@ -9,6 +9,9 @@ import io.netty.buffer.ByteBuf;
  * reference while retained) and by each event loop queue (one reference until drained). Readers must never
  * write {@code frame} itself to a channel: they write {@code frame.retainedDuplicate()} so each channel has
  * its own indices.
+ *
+ * <p>A connection event (CONTRACT §11) has no {@link #topic()} (null) and a {@link #target()}: the one subscriber it
+ * is for, resolved at commit. It is in no history and in one queue only, its target's loop's.
  */
 public final class Event {
     private final long id;
@@ -28,9 +31,11 @@ public final class Event {
     Event newerRetained;
     /** Whether history holds this event now; commit lock only. */
     boolean retained;
+    private final Subscriber target;
 
     Event(long id, Topic topic, String type, ByteBuf frame, byte[] dataJson, long timeMillis, long acceptedNanos,
-          String key, long supersededId) {
+          String key, long supersededId, Subscriber target) {
+        this.target = target;
         this.id = id;
         this.topic = topic;
         this.type = type;
@@ -47,8 +52,14 @@ public final class Event {
         return id;
     }
 
+    /** The topic, or null for a connection event. */
     public Topic topic() {
         return topic;
+    }
+
+    /** The one stream a connection event is for; null for an event of a topic. */
+    Subscriber target() {
+        return target;
     }
 
     public String type() {

@@ -9,6 +9,7 @@ import io.sluice.sse.SseEncoder;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's fan-out: topics with their history, and one {@link LoopFanout} per event loop.
@@ -22,6 +23,12 @@ import java.util.List;
  * <p>Two ways in, one path: {@link #commit} numbers events from this node's counter (a single node, the
  * local backplane); {@link #commitAssigned} takes ids already assigned by a shared log (cluster mode: the
  * Redis stream id, packed as below). A core is built for one of them and never mixes the two.
+ *
+ * <p>Connection events (CONTRACT §11) take the same path: commit numbers them with the others, in the same order,
+ * but resolves the one {@link Subscriber} each is for ({@link #connections}) instead of a topic, appends nothing to
+ * history and offers the event to its target's loop only; a node that does not hold the target drops it (in cluster
+ * mode every node commits every event, and only the holder delivers). So a connection event reaches its stream in id
+ * order with the stream's other live events, through the same queue and drain.
  *
  * <p>Ids: positive longs. Local: the first is the start time in milliseconds shifted left by
  * {@link #ID_SEQUENCE_BITS}, then +1 per event, so restarts continue above every id of an earlier run.
@@ -66,6 +73,11 @@ public final class FanoutCore {
     private volatile long knownFrom;
     /** Newest committed id; below {@link #knownFrom} before the first commit. Written under the commit lock. */
     private volatile long lastId;
+    /**
+     * The open streams by connection id, for connection events: one entry per open stream that has an id (so bounded
+     * by the node's streams), added when it subscribes, removed when it leaves. Any thread.
+     */
+    private final ConcurrentHashMap<String, Subscriber> connections = new ConcurrentHashMap<>();
 
     public FanoutCore(EventExecutorGroup group, int historySize, int queueCapacity, long heartbeatNanos,
                       GatewayMetrics metrics) {
@@ -167,8 +179,7 @@ public final class FanoutCore {
             for (int i = 0; i < n; i++) {
                 id++;
                 EncodedEvent pending = batch.get(i);
-                Topic topic = topics.get(pending.topic());
-                sent += publishLocked(pending, topic, id, nowMillis, nowNanos, evictions);
+                sent += publishLocked(pending, topicOf(pending), id, nowMillis, nowNanos, evictions);
                 ids[i] = id;
             }
             lastId = id;
@@ -214,7 +225,7 @@ public final class FanoutCore {
                 if (knownFrom == Long.MAX_VALUE) {
                     knownFrom = ids[i];
                 }
-                publishLocked(pending, topics.get(pending.topic()), ids[i], timeMillis[i], acceptedNanos[i], evictions);
+                publishLocked(pending, topicOf(pending), ids[i], timeMillis[i], acceptedNanos[i], evictions);
                 last = ids[i];
                 committed++;
             }
@@ -243,6 +254,24 @@ public final class FanoutCore {
         }
     }
 
+    /**
+     * Commit lock held (so it never races with forgetting topics). The event's topic, created if new; null for a
+     * connection event, which has none.
+     */
+    private Topic topicOf(EncodedEvent e) {
+        return e.isForConnection() ? null : topics.get(e.topic());
+    }
+
+    /** Whether the stream with connection id {@code connectionId} is open on this node now. Any thread. */
+    public boolean holdsConnection(String connectionId) {
+        return connections.containsKey(connectionId);
+    }
+
+    /** Open streams that can be addressed by connection id (for tests and gauges). Any thread. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
     /** Commit lock held. Whether every loop's queue has room for {@code n} more events. */
     private boolean hasRoom(int n) {
         for (LoopFanout loop : loops) {
@@ -258,10 +287,15 @@ public final class FanoutCore {
      * frame reference (it becomes history's, plus one per loop queue). An event the topic evicts to make room is
      * noted in {@code evictions}; the node-wide bounds are applied once per batch ({@link #evictLocked}).
      *
-     * @return streams on this node whose topics and type filter match the event right now
+     * @param topic the event's topic, or null for a connection event ({@link #targetLocked})
+     * @return streams on this node whose topics and type filter match the event right now (0 or 1 for a connection
+     *         event)
      */
     private int publishLocked(EncodedEvent pending, Topic topic, long id, long timeMillis, long acceptedNanos,
                               Evictions evictions) {
+        if (topic == null) {
+            return targetLocked(pending, id, timeMillis, acceptedNanos);
+        }
         SseEncoder.stampId(pending.frame(), id, idScratch);
         TopicHistory history = topic.history();
         boolean wasEmpty = history.isEmpty();
@@ -270,7 +304,7 @@ public final class FanoutCore {
             retention.remove(superseded, false);
         }
         Event event = new Event(id, topic, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
-                acceptedNanos, pending.key(), superseded == null ? 0 : superseded.id());
+                acceptedNanos, pending.key(), superseded == null ? 0 : superseded.id(), null);
         pending.frame().retain(loops.length);
         topic.committed(id);
         Event evicted = history.append(event);
@@ -384,6 +418,26 @@ public final class FanoutCore {
         }
     }
 
+    /**
+     * Commit lock held. A connection event: offered to the loop of the stream it is for, if that stream is open here,
+     * and to no history; dropped (its frame released) otherwise. Takes over the pending frame reference.
+     *
+     * @return 1 if the stream is open on this node, else 0
+     */
+    private int targetLocked(EncodedEvent pending, long id, long timeMillis, long acceptedNanos) {
+        Subscriber target = connections.get(pending.connection());
+        if (target == null) {
+            pending.release();
+            return 0;
+        }
+        SseEncoder.stampId(pending.frame(), id, idScratch);
+        Event event = new Event(id, null, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
+                acceptedNanos, null, 0, target);
+        boolean offered = target.loop().offer(event);
+        assert offered : "the commit checked every queue for room under the commit lock";
+        return 1;
+    }
+
     private void wakeAll() {
         for (LoopFanout loop : loops) {
             loop.wake();
@@ -413,8 +467,19 @@ public final class FanoutCore {
      */
     public Subscriber subscribe(ChannelHandlerContext ctx, Topic[] streamTopics, TypeFilter filter, int maxLag,
                                 ReplayStart replay) {
+        return subscribe(ctx, streamTopics, filter, maxLag, replay, null);
+    }
+
+    /**
+     * {@link #subscribe(ChannelHandlerContext, Topic[], TypeFilter, int, ReplayStart)} for a stream that connection
+     * events can address.
+     *
+     * @param connectionId the id its {@code connected} event carries, unique on this node; null when not addressable
+     */
+    public Subscriber subscribe(ChannelHandlerContext ctx, Topic[] streamTopics, TypeFilter filter, int maxLag,
+                                ReplayStart replay, String connectionId) {
         LoopFanout loop = loopOf(ctx);
-        Subscriber subscriber = new Subscriber(ctx, loop, streamTopics, filter, maxLag);
+        Subscriber subscriber = new Subscriber(ctx, loop, streamTopics, filter, maxLag, connectionId, connections);
         subscriber.register();
         long drained = loop.lastDrainedId();
         if (replay.afterId() >= 0) {

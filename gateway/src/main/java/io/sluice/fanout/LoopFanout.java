@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * subscriber of its topic on this loop; each written channel is flushed once at the end of the batch. A batch
  * ends at {@link #MAX_BATCH} events or {@link #MAX_WRITES_PER_DRAIN} writes. No locks, no allocation per
  * subscriber (outbound entries and pooled duplicates are recycled on event-loop threads), no cross-thread
- * channel calls.
+ * channel calls. A connection event (no topic, one target on this loop) costs the drain one branch, where it is taken
+ * from the queue: it is written to its target alone and ends any run.
  */
 public final class LoopFanout implements Runnable {
     /** Events drained per task before yielding to I/O; bounds the latency one burst adds to reads. */
@@ -123,9 +124,12 @@ public final class LoopFanout implements Runnable {
         return queue.offer(e);
     }
 
-    /** Any thread, after offering: makes sure a drain will run. */
+    /**
+     * Any thread, after offering: makes sure a drain will run. A queue found empty needs none (nothing was offered to
+     * it, as for a connection event for another loop, or the drain already took it).
+     */
     void wake() {
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+        if (!queue.isEmpty() && !drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             eventLoop.execute(this);
         }
     }
@@ -156,6 +160,17 @@ public final class LoopFanout implements Runnable {
                 break;
             }
             drained++;
+            if (first.target() != null) {
+                // a connection event: its one stream is on this loop
+                if (first.target().offerOwn(first, now)) {
+                    deliveries++;
+                    drainWrites++;
+                    batchAcceptedNanos[withDeliveries++] = first.acceptedNanos();
+                }
+                lastDrainedId = first.id();
+                first.frame().release();
+                continue;
+            }
             run[0] = first;
             int count = 1;
             int bytes = first.frame().readableBytes();
@@ -166,7 +181,7 @@ public final class LoopFanout implements Runnable {
                     break;
                 }
                 drained++;
-                if (next.topic() != first.topic()) {
+                if (next.topic() != first.topic()) { // another topic, or a connection event (none)
                     pending = next;
                     break;
                 }

@@ -1,7 +1,7 @@
 package io.sluice.fanout;
 
 /** A subscriber's slot in one {@link SubscriberList}; lets removal be O(1). Owned by one event loop. */
-final class Membership {
+public final class Membership {
     final Subscriber subscriber;
     int index;
 

@@ -3,11 +3,13 @@ package io.sluice.fanout;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.sluice.sse.SseFrames;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The fan-out's view of one open stream: where to write, what it wants, and how far behind it is.
@@ -26,9 +28,19 @@ import java.util.List;
  * more than {@code maxLag} events that are not superseded; catch-up then sends only the newest value of each key. Past either bound the
  * stream is closed and counted as a slow consumer; the client resumes from history with Last-Event-ID.
  * Initial replay (Last-Event-ID, {@code limit}) is the same catch-up, started from a cursor.
+ *
+ * <p>Two kinds of frame are not in history, so catch-up cannot resend them: connection events
+ * ({@link #offerOwn}) and system events such as presence's ({@link #writeSystemEvent}). Each has its own bounded rule,
+ * and a stream that cannot take one is closed as a slow consumer rather than silently skipped (CONTRACT §4, §7).
  */
 public final class Subscriber {
     private static final int CATCH_UP_BATCH = 64;
+    /**
+     * Bytes a system event may take a stream above its high write watermark before the stream counts as a slow
+     * consumer: room for a burst of presence events while a socket is briefly full, and a hard bound on what one
+     * stalled stream holds (its high watermark plus this plus one frame).
+     */
+    static final int SYSTEM_EVENT_OVERDRAFT_BYTES = 64 * 1024;
 
     private final ChannelHandlerContext ctx;
     private final Channel channel;
@@ -39,6 +51,10 @@ public final class Subscriber {
     private final Topic[] topics;
     private final TypeFilter filter;
     private final int maxLag;
+    /** The id its {@code connected} event carried, or null when connection events cannot address it. */
+    private final String connectionId;
+    /** The node's streams by connection id; this subscriber is in it while registered. */
+    private final Map<String, Subscriber> directory;
     private Membership[] memberships;
     private Membership streamsMembership;
 
@@ -54,7 +70,10 @@ public final class Subscriber {
     private boolean closedAsSlowConsumer;
     private long lastWriteNanos;
 
-    Subscriber(ChannelHandlerContext ctx, LoopFanout loop, Topic[] topics, TypeFilter filter, int maxLag) {
+    Subscriber(ChannelHandlerContext ctx, LoopFanout loop, Topic[] topics, TypeFilter filter, int maxLag,
+               String connectionId, Map<String, Subscriber> directory) {
+        this.connectionId = connectionId;
+        this.directory = directory;
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.voidPromise = channel.voidPromise();
@@ -71,6 +90,9 @@ public final class Subscriber {
             memberships[i] = topics[i].add(loop.index(), this);
         }
         streamsMembership = loop.addStream(this);
+        if (connectionId != null && directory.putIfAbsent(connectionId, this) != null) {
+            throw new IllegalStateException("connection id " + connectionId + " is already in use on this node");
+        }
     }
 
     /**
@@ -84,8 +106,16 @@ public final class Subscriber {
             topics[i].remove(loop.index(), memberships[i]);
         }
         loop.removeStream(streamsMembership);
+        if (connectionId != null) {
+            directory.remove(connectionId, this);
+        }
         memberships = null;
         closed = true;
+    }
+
+    /** The fan-out of this subscriber's event loop. */
+    LoopFanout loop() {
+        return loop;
     }
 
     /**
@@ -147,6 +177,57 @@ public final class Subscriber {
         }
         write(e.frame(), nowNanos);
         return true;
+    }
+
+    /**
+     * Offers a connection event for this stream (drained by its loop, in id order with its other live events). It is
+     * in no history, so catch-up could never send it: a stream already lagging cannot take it in order and is closed as
+     * a slow consumer, to resume with Last-Event-ID (CONTRACT §4: never silently dropped). A stream whose socket is
+     * full but not yet lagging takes it (one frame past its watermark) and starts lagging after it.
+     *
+     * @return true if the frame was written (the caller flushes dirty subscribers after the batch)
+     */
+    boolean offerOwn(Event e, long nowNanos) {
+        if (closed || !filter.matches(e.type())) {
+            return false;
+        }
+        if (lagging) {
+            closeAsSlowConsumer();
+            return false;
+        }
+        boolean full = !channel.isWritable();
+        write(e.frame(), nowNanos);
+        if (full) {
+            startLagging(e.id(), 0);
+        }
+        return true;
+    }
+
+    /**
+     * Writes and flushes a system event (no id, in no history; presence's {@code presence:join} and
+     * {@code presence:leave}) whatever the stream's lag, since such events are not ordered with live ones. A stream
+     * more than {@link #SYSTEM_EVENT_OVERDRAFT_BYTES} above its high write watermark cannot take more: it is closed as a
+     * slow consumer instead. Loop thread only; takes over {@code frame}.
+     */
+    public void writeSystemEvent(ByteBuf frame) {
+        if (closed) {
+            frame.release();
+            return;
+        }
+        if (!channel.isWritable() && bytesAboveHighWatermark() > SYSTEM_EVENT_OVERDRAFT_BYTES) {
+            frame.release();
+            closeAsSlowConsumer();
+            return;
+        }
+        bytesWritten += frame.readableBytes();
+        lastWriteNanos = loop.nowNanos();
+        ctx.writeAndFlush(frame, voidPromise);
+    }
+
+    private long bytesAboveHighWatermark() {
+        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        long pending = outbound == null ? 0 : outbound.totalPendingWriteBytes();
+        return pending - channel.config().getWriteBufferHighWaterMark();
     }
 
     /**

@@ -7,13 +7,15 @@ import java.util.Arrays;
  * removal swaps the last member into the hole. Confined to its event loop: no synchronisation.
  *
  * <p>Walk it from the end ({@code for i = size-1 .. 0}): a removal at {@code i} during the walk then moves an
- * already-visited member into {@code i} and nothing is skipped or visited twice.
+ * already-visited member into {@code i} and nothing is skipped or visited twice, and the walk copies nothing.
+ *
+ * <p>Also presence's list of the streams that watch a tracked topic on one loop.
  */
-final class SubscriberList {
+public final class SubscriberList {
     private Membership[] members = new Membership[4];
     private int size;
 
-    Membership add(Subscriber subscriber) {
+    public Membership add(Subscriber subscriber) {
         if (size == members.length) {
             members = Arrays.copyOf(members, size * 2);
         }
@@ -23,7 +25,8 @@ final class SubscriberList {
         return m;
     }
 
-    void remove(Membership m) {
+    /** Removes {@code m}; nothing if it is no longer in the list. */
+    public void remove(Membership m) {
         int i = m.index;
         if (i < 0 || i >= size || members[i] != m) {
             return;
@@ -38,11 +41,11 @@ final class SubscriberList {
         }
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    Subscriber get(int i) {
+    public Subscriber get(int i) {
         return members[i].subscriber;
     }
 }

@@ -1,5 +1,9 @@
 package io.sluice.metrics;
 
+import io.sluice.api.CloseReason;
+
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -25,6 +29,14 @@ public final class CountingMetrics implements GatewayMetrics {
     private final LongAdder evictedByAge = new LongAdder();
     private final LongAdder evictedByBytes = new LongAdder();
     private final LongAdder jwksRefreshFailures = new LongAdder();
+    /** Streams ended, by reason; one adder per {@link CloseReason}, made up front. */
+    private final Map<CloseReason, LongAdder> closed = new EnumMap<>(CloseReason.class);
+
+    public CountingMetrics() {
+        for (CloseReason reason : CloseReason.values()) {
+            closed.put(reason, new LongAdder());
+        }
+    }
 
     @Override
     public void streamOpened() {
@@ -32,8 +44,9 @@ public final class CountingMetrics implements GatewayMetrics {
     }
 
     @Override
-    public void streamClosed() {
+    public void streamClosed(CloseReason reason) {
         streams.decrement();
+        closed.get(reason).increment();
     }
 
     @Override
@@ -96,6 +109,11 @@ public final class CountingMetrics implements GatewayMetrics {
     @Override
     public void jwksRefreshFailed() {
         jwksRefreshFailures.increment();
+    }
+
+    /** Streams ended for {@code reason} so far. */
+    public long streamsClosed(CloseReason reason) {
+        return closed.get(reason).sum();
     }
 
     public long openStreams() {

@@ -1,5 +1,7 @@
 package io.sluice.metrics;
 
+import io.sluice.api.CloseReason;
+
 /**
  * What the gateway reports about itself: the domain view, so the core never imports a metrics library.
  *
@@ -32,7 +34,8 @@ public interface GatewayMetrics {
 
     void streamOpened();
 
-    void streamClosed();
+    /** A stream ended, for {@code reason} (the one its access-log line shows). */
+    void streamClosed(CloseReason reason);
 
     /**
      * A stream request refused before its stream opened. {@code reason} is one of the {@code REJECTED_*} constants

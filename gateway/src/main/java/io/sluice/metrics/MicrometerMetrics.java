@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.sluice.api.CloseReason;
 
 import java.time.Duration;
 import java.util.List;
@@ -61,6 +62,11 @@ public final class MicrometerMetrics implements GatewayMetrics {
                 .tag(SluiceMeters.TAG_OUTCOME, "accepted").register(registry);
         this.publishRefused = latencyTimer(SluiceMeters.PUBLISH_REQUEST_DURATION, "Publish request handling")
                 .tag(SluiceMeters.TAG_OUTCOME, "refused").register(registry);
+        for (CloseReason reason : CloseReason.values()) {
+            FunctionCounter.builder(SluiceMeters.STREAMS_CLOSED, counts, c -> c.streamsClosed(reason))
+                    .tag(SluiceMeters.TAG_REASON, reason.metricLabel())
+                    .description("Streams ended, by why they ended (the access log's close field)").register(registry);
+        }
         for (String reason : SluiceMeters.REJECTION_REASONS) {
             rejections.put(reason, rejectionCounter(reason));
         }
@@ -86,8 +92,8 @@ public final class MicrometerMetrics implements GatewayMetrics {
     }
 
     @Override
-    public void streamClosed() {
-        counts.streamClosed();
+    public void streamClosed(CloseReason reason) {
+        counts.streamClosed(reason);
     }
 
     @Override

@@ -24,8 +24,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The gauges that describe the node rather than its traffic: readiness, backplane, configured limit, topics
- * and history, the JWK set (with {@code jwksUrl}), event-loop queues, Netty's pooled memory, and the standard JVM and
- * process meters (memory, GC, threads, class loading, CPU, uptime, open files).
+ * and history, the JWK set (with {@code jwksUrl}), event-loop queues, Netty's pooled memory, the standard JVM and
+ * process meters (memory, GC, threads, class loading, CPU, uptime, open files), and what presence holds (tracked
+ * topics, entries).
  *
  * <p>Threading: every gauge is read at scrape time on the thread that scrapes (the management loop) and only
  * reads thread-safe state: volatile flags, atomic counts, the allocator's metric view, the executors' queue
@@ -43,11 +44,14 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
      * @param topics the topics the node knows now (thread-safe)
      * @param historyEvents the events retained in history (thread-safe, never a walk)
      * @param historyBytes the bytes of their encoded frames (thread-safe, never a walk)
+     * @param presenceTopics tracked topics with a stream on this node (thread-safe, never a walk)
+     * @param presenceEntries presence entries this node holds (thread-safe, never a walk)
      * @param jwks the JWK set's meters, or null when no {@code jwksUrl} is configured (then they do not exist)
      */
     public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
                           BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents,
-                          LongSupplier historyBytes, Jwks jwks) {
+                          LongSupplier historyBytes, IntSupplier presenceTopics, IntSupplier presenceEntries,
+                          Jwks jwks) {
     }
 
     /**
@@ -88,6 +92,11 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
                     .description("Seconds since the JWK set in use was last fetched; NaN before the first")
                     .register(registry);
         }
+        Gauge.builder(SluiceMeters.PRESENCE_TOPICS, sources.presenceTopics(), IntSupplier::getAsInt)
+                .description("Tracked topics (presenceTopics) with a stream on this node").register(registry);
+        Gauge.builder(SluiceMeters.PRESENCE_ENTRIES, sources.presenceEntries(), IntSupplier::getAsInt)
+                .description("Presence entries held: one per tracked topic and user with a stream here, one per"
+                        + " tracked topic").register(registry);
         int index = 0;
         for (EventExecutor executor : sources.loops()) {
             if (executor instanceof SingleThreadEventExecutor loop) {

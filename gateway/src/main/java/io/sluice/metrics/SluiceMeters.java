@@ -19,6 +19,11 @@ public final class SluiceMeters {
     public static final String CONNECTIONS_MAX = "sluice.connections.max";
     /** Counter, tag {@link #TAG_REASON}: stream or connection requests refused before they became streams. */
     public static final String CONNECTIONS_REJECTED = "sluice.connections.rejected";
+    /**
+     * Counter, tag {@link #TAG_REASON}: streams ended, by the reason the access log shows ({@code client_closed},
+     * {@code slow_consumer}, {@code disconnected} …; one series per {@code CloseReason}, all from start-up).
+     */
+    public static final String STREAMS_CLOSED = "sluice.streams.closed";
     /** Counter: events accepted by publishes (after commit). */
     public static final String EVENTS_PUBLISHED = "sluice.events.published";
     /** Counter: events written to streams (live delivery), summed over streams. */
@@ -45,6 +50,13 @@ public final class SluiceMeters {
     public static final String HISTORY_BYTES = "sluice.history.bytes";
     /** Counter, tag {@link #TAG_REASON} = {@code count}, {@code age} or {@code bytes}: events evicted from history. */
     public static final String HISTORY_EVICTIONS = "sluice.history.evictions";
+    /** Gauge: tracked topics ({@code presenceTopics}) with at least one stream on this node. */
+    public static final String PRESENCE_TOPICS = "sluice.presence.topics";
+    /**
+     * Gauge: presence entries this node holds, one per tracked topic and user with a stream here (plus one per tracked
+     * topic for its counts): what presence costs in memory, bounded by the streams open on tracked topics.
+     */
+    public static final String PRESENCE_ENTRIES = "sluice.presence.entries";
     /** Gauge, tag {@link #TAG_LOOP}: tasks waiting on each event loop (fan-out drains, writes, timers). */
     public static final String EVENT_LOOP_PENDING_TASKS = "sluice.event.loop.pending.tasks";
     /**

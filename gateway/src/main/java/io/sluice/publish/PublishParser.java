@@ -363,9 +363,9 @@ public final class PublishParser {
         EncodedEvent encode(ByteBufAllocator alloc) {
             if (string != null) {
                 byte[] literal = Json.write(g -> g.writeString(string));
-                return new EncodedEvent(topic, type, SseEncoder.encodeStringData(alloc, type, string), literal, key);
+                return EncodedEvent.keyed(topic, type, SseEncoder.encodeStringData(alloc, type, string), literal, key);
             }
-            return new EncodedEvent(topic, type, SseEncoder.encodeJsonData(alloc, type, json), json, key);
+            return EncodedEvent.keyed(topic, type, SseEncoder.encodeJsonData(alloc, type, json), json, key);
         }
     }
 

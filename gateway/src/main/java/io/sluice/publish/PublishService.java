@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.sluice.api.ApiError;
 import io.sluice.api.ApiException;
+import io.sluice.api.DeferredAnswer;
 import io.sluice.api.Grammar;
 import io.sluice.api.HttpResponses;
 import io.sluice.api.Json;
@@ -23,9 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The publish endpoints (CONTRACT §4). Parses and validates on the publisher's event loop, authorises every
@@ -54,12 +53,12 @@ public final class PublishService {
 
     /** {@code POST /v1/publish}: each event names its topic. */
     public void publish(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
-        handle(ctx, request, query, null);
+        handle(ctx, request, query, null, null);
     }
 
     /** {@code POST /v1/broadcast}. */
     public void broadcast(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query) {
-        handle(ctx, request, query, Grammar.BROADCAST_TOPIC);
+        handle(ctx, request, query, Grammar.BROADCAST_TOPIC, null);
     }
 
     /** {@code POST /v1/users/{userId}/events}. */
@@ -68,10 +67,30 @@ public final class PublishService {
         if (userId.isEmpty() || !Grammar.isTopic(topic)) {
             throw ApiException.invalid("userId: must make a topic user/<userId> of " + Grammar.TOPIC_RULE);
         }
-        handle(ctx, request, query, topic);
+        handle(ctx, request, query, topic, null);
     }
 
-    private void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String fixedTopic) {
+    /**
+     * {@code POST /v1/connections/{connectionId}/events} (CONTRACT §11): the events go only to the stream whose
+     * {@code connected} event carried that id, on whichever node holds it. Body and rights are a user publish's; the
+     * rights are checked on the address {@code connection/<connectionId>} (a publish key, an admin, or a token whose
+     * {@code sluice.publish} matches it, such as {@code connection/*}). They get ids and are never retained. {@code sent}
+     * is 1 when this node holds the stream, else 0, however many events the batch has: it counts the stream.
+     */
+    public void toConnection(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String connectionId) {
+        if (!Grammar.isConnectionId(connectionId)) {
+            throw ApiException.invalid("connectionId: '" + ApiException.echo(connectionId) + "' is not "
+                    + Grammar.CONNECTION_ID_RULE);
+        }
+        handle(ctx, request, query, Grammar.CONNECTION_ADDRESS_PREFIX + connectionId, connectionId);
+    }
+
+    /**
+     * @param fixedTopic the topic the route publishes to, or null when each event names its own
+     * @param connection the stream the route publishes to, or null
+     */
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String fixedTopic,
+                        String connection) {
         long started = System.nanoTime();
         Principal principal = access.authenticate(ctx.channel(), request, query);
         // encoded frames take about the body's size again, in direct memory
@@ -86,6 +105,9 @@ public final class PublishService {
             log.warn("publish refused: out of memory while encoding ({})", e.toString());
             throw refusedForMemory();
         }
+        if (connection != null) {
+            events.replaceAll(e -> e.toConnection(connection));
+        }
         try {
             for (EncodedEvent e : events) {
                 access.checkPublish(principal, e.topic());
@@ -94,34 +116,12 @@ public final class PublishService {
             events.forEach(EncodedEvent::release);
             throw e;
         }
-        // the router releases the request when this returns; the answer may come later, from another thread
-        request.retain();
-        CompletionStage<CommitResult> accepted;
-        try {
-            accepted = backplane.publish(events);
-        } catch (RuntimeException e) {
-            request.release();
-            throw e;
-        }
-        // An answer that comes later (a shared log) must not be overtaken by the answer to a pipelined request
-        // behind it: stop reading until it is sent; the flow-control handler holds any request already decoded.
-        boolean paused = !isDone(accepted);
-        if (paused) {
-            ctx.channel().config().setAutoRead(false);
-        }
-        accepted.whenComplete((result, failure) -> {
-            metrics.publishRequestNanos(System.nanoTime() - started, failure == null);
-            if (ctx.executor().inEventLoop()) {
-                answerAndRelease(ctx, request, result, failure, paused);
-                return;
-            }
-            try {
-                ctx.executor().execute(() -> answerAndRelease(ctx, request, result, failure, paused));
-            } catch (RejectedExecutionException shuttingDown) {
-                // the event loop has stopped and closed the connection: nobody to answer
-                request.release();
-            }
-        });
+        CompletionStage<CommitResult> accepted = backplane.publish(events);
+        accepted.whenComplete((result, failure) ->
+                metrics.publishRequestNanos(System.nanoTime() - started, failure == null));
+        DeferredAnswer.when(ctx, request, accepted, (result, failure) -> answer(ctx, request,
+                result == null || connection == null ? result : new CommitResult(result.ids(), Math.min(1, result.sent())),
+                failure));
     }
 
     /** The 503 of a publish the node cannot hold in memory now (CONTRACT §10), counted. */
@@ -129,27 +129,6 @@ public final class PublishService {
         metrics.publishRefused(GatewayMetrics.REFUSED_MEMORY);
         return new ApiException(ApiError.UNAVAILABLE, "this node cannot hold the publish in memory now; retry shortly",
                 r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS));
-    }
-
-    private static void answerAndRelease(ChannelHandlerContext ctx, FullHttpRequest request, CommitResult result,
-                                         Throwable failure, boolean paused) {
-        try {
-            answer(ctx, request, result, failure);
-        } finally {
-            request.release();
-            if (paused) {
-                ctx.channel().config().setAutoRead(true); // next request: from the flow-control queue, then the socket
-            }
-        }
-    }
-
-    /** Whether {@code stage} has completed already (the local backplane's always has): no reason to pause reading. */
-    private static boolean isDone(CompletionStage<?> stage) {
-        try {
-            return stage.toCompletableFuture().isDone();
-        } catch (UnsupportedOperationException notAFuture) {
-            return false;
-        }
     }
 
     private List<EncodedEvent> parse(ChannelHandlerContext ctx, FullHttpRequest request, String fixedTopic) {
@@ -180,12 +159,10 @@ public final class PublishService {
             }));
             return;
         }
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (!(cause instanceof BackplaneUnavailableException)) {
-            log.error("publish failed", cause);
+        if (!(failure instanceof BackplaneUnavailableException)) {
+            log.error("publish failed", failure);
         }
-        HttpResponses.error(ctx, request, ApiError.UNAVAILABLE, "publish not accepted: " + cause.getMessage(), false,
+        HttpResponses.error(ctx, request, ApiError.UNAVAILABLE, "publish not accepted: " + failure.getMessage(), false,
                 r -> r.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS));
     }
 }

@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Frames that are not published events: constants are encoded once into unreleasable read-only buffers and
- * written as {@code duplicate()}s; system events ({@code connected}, {@code reset}) carry no {@code id:} line,
+ * written as {@code duplicate()}s; system events ({@code connected}, {@code reset}, {@code disconnect},
+ * {@code presence:join}, {@code presence:leave}) carry no {@code id:} line,
  * so they never move a client's last event id. Thread-safe.
  */
 public final class SseFrames {
@@ -25,18 +26,25 @@ public final class SseFrames {
 
     /** {@code retry: <millis>} followed by the {@code connected} event. */
     public static ByteBuf connected(ByteBufAllocator alloc, long retryMillis, String connectedJson) {
-        ByteBuf buf = alloc.buffer(64 + connectedJson.length() * 3);
-        buf.writeCharSequence("retry: ", StandardCharsets.US_ASCII);
-        buf.writeCharSequence(Long.toString(retryMillis), StandardCharsets.US_ASCII);
-        buf.writeCharSequence("\nevent: connected\ndata: ", StandardCharsets.US_ASCII);
-        ByteBufUtil.writeUtf8(buf, connectedJson);
-        buf.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
-        return buf;
+        return systemEvent(alloc, retryMillis, "connected", connectedJson);
     }
 
     /** A system event without id: {@code event: <type>} and one line of compact JSON data. */
     public static ByteBuf systemEvent(ByteBufAllocator alloc, String type, String compactJson) {
-        ByteBuf buf = alloc.buffer(32 + type.length() + compactJson.length() * 3);
+        return systemEvent(alloc, -1, type, compactJson);
+    }
+
+    /**
+     * A system event without id, after a {@code retry: <retryMillis>} line when {@code retryMillis} is not negative:
+     * {@code event: <type>} and one line of compact JSON data ({@code type} from the event-type alphabet).
+     */
+    public static ByteBuf systemEvent(ByteBufAllocator alloc, long retryMillis, String type, String compactJson) {
+        ByteBuf buf = alloc.buffer(48 + type.length() + compactJson.length() * 3);
+        if (retryMillis >= 0) {
+            buf.writeCharSequence("retry: ", StandardCharsets.US_ASCII);
+            buf.writeCharSequence(Long.toString(retryMillis), StandardCharsets.US_ASCII);
+            buf.writeByte('\n');
+        }
         buf.writeCharSequence("event: ", StandardCharsets.US_ASCII);
         buf.writeCharSequence(type, StandardCharsets.US_ASCII);
         buf.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);

@@ -10,6 +10,7 @@ import io.sluice.api.StreamBytes;
 import io.sluice.fanout.Subscriber;
 import io.sluice.fanout.Topic;
 import io.sluice.metrics.GatewayMetrics;
+import io.sluice.presence.PresenceHub;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ import java.io.IOException;
  * writes through its context reach the socket without passing any other handler.
  *
  * <p>Stateful, one per stream channel. Reacts to writability (resume a lagging subscriber), to the channel
- * closing (leave fan-out), and discards anything the client sends (an EventSource sends nothing).
+ * closing (leave fan-out and presence), and discards anything the client sends (an EventSource sends nothing).
  *
  * <p>Close reasons ({@link CloseReason}, for the access log): a close requested through the pipeline is the
  * gateway's doing (slow consumer, or whatever reason its caller marked first); a channel that goes inactive
@@ -34,15 +35,21 @@ final class StreamHandler extends ChannelDuplexHandler {
     private Subscriber subscriber;
     /** The stream's topics, held against being forgotten until the stream leaves the fan-out. */
     private Topic[] heldTopics;
+    /** The stream's part in presence, or null when none of its topics is tracked. */
+    private PresenceHub.Member presence;
 
     StreamHandler(GatewayMetrics metrics) {
         this.metrics = metrics;
     }
 
-    /** The stream's subscriber, and its topics' holds, which this handler gives back when the stream leaves. */
-    void attach(Subscriber subscriber, Topic[] heldTopics) {
+    /**
+     * The stream's subscriber, its topics' holds, which this handler gives back when the stream leaves, and its part
+     * in presence (null when none of its topics is tracked).
+     */
+    void attach(Subscriber subscriber, Topic[] heldTopics, PresenceHub.Member presence) {
         this.subscriber = subscriber;
         this.heldTopics = heldTopics;
+        this.presence = presence;
     }
 
     @Override
@@ -98,7 +105,11 @@ final class StreamHandler extends ChannelDuplexHandler {
                 topic.release();
             }
             heldTopics = null;
-            metrics.streamClosed();
+            if (presence != null) {
+                presence.close();
+                presence = null;
+            }
+            metrics.streamClosed(CloseReason.of(channel));
         }
     }
 }

@@ -19,8 +19,10 @@ import java.util.Set;
  * @param filter the {@code types} filter
  * @param limit the {@code limit} parameter, or -1 when absent
  * @param lastEventId the {@code Last-Event-ID} header, else the {@code lastEventId} query value, else null
+ * @param presence {@code presence=true}: the stream wants {@code presence:join} and {@code presence:leave} events of
+ *                 its tracked topics (CONTRACT §11); the snapshot ignores it
  */
-public record StreamQuery(List<String> topics, TypeFilter filter, int limit, String lastEventId) {
+public record StreamQuery(List<String> topics, TypeFilter filter, int limit, String lastEventId, boolean presence) {
     public static final int MAX_LIMIT = 1_000_000;
     static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
 
@@ -63,7 +65,18 @@ public record StreamQuery(List<String> topics, TypeFilter filter, int limit, Str
                 lastEventId = null;
             }
         }
-        return new StreamQuery(List.copyOf(topics), TypeFilter.of(globs), limit, lastEventId);
+        return new StreamQuery(List.copyOf(topics), TypeFilter.of(globs), limit, lastEventId,
+                parsePresence(query.first("presence")));
+    }
+
+    private static boolean parsePresence(String text) {
+        if (text == null || text.equals("false")) {
+            return false;
+        }
+        if (text.equals("true")) {
+            return true;
+        }
+        throw ApiException.invalid("presence: '" + ApiException.echo(text) + "' must be true or false");
     }
 
     private static int parseLimit(String text, int maxLimit) {

@@ -26,6 +26,7 @@ import io.sluice.limits.ConnectionLimiter;
 import io.sluice.limits.StreamAdmission;
 import io.sluice.limits.TrustedProxies;
 import io.sluice.metrics.GatewayMetrics;
+import io.sluice.presence.PresenceHub;
 import io.sluice.sse.SseFrames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +36,9 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -56,10 +57,10 @@ public final class StreamService {
     private final SluiceConfig config;
     private final int maxLag;
     private final StreamAdmission admission;
-    private final String nodePrefix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 30, 1L << 35), 36);
-    private final AtomicLong connectionCounter = new AtomicLong();
     private final Supplier<String> notReadyReason;
     private final StreamPipeline pipeline;
+    private final StreamDirectory directory;
+    private final PresenceHub presence;
 
     /**
      * @param limiter the node's stream limits, shared by every listener's stream service
@@ -67,9 +68,14 @@ public final class StreamService {
      *                       refusal is temporary, so an EventSource is told to retry rather than failed (§6), as is
      *                       a 503 from authentication (a token that needs a JWK set not loaded yet)
      * @param pipeline turns an accepted request's connection into a stream connection
+     * @param directory hands out connection ids and files each stream under its user (the node's one directory)
+     * @param presence counts streams on tracked topics and sends presence events to the streams that ask
      */
     public StreamService(FanoutCore fanout, AccessPolicy access, GatewayMetrics metrics, SluiceConfig config,
-                         ConnectionLimiter limiter, Supplier<String> notReadyReason, StreamPipeline pipeline) {
+                         ConnectionLimiter limiter, Supplier<String> notReadyReason, StreamPipeline pipeline,
+                         StreamDirectory directory, PresenceHub presence) {
+        this.directory = directory;
+        this.presence = presence;
         this.notReadyReason = notReadyReason;
         this.pipeline = pipeline;
         this.admission = new StreamAdmission(limiter, TrustedProxies.of(config.trustedProxies()), metrics,
@@ -169,7 +175,7 @@ public final class StreamService {
      */
     private boolean join(ChannelHandlerContext streamCtx, StreamHandler streamHandler, StreamQuery streamQuery,
                          Principal principal, List<String> names, Topic[] topics) {
-        String connectionId = nodePrefix + "-" + Long.toString(connectionCounter.incrementAndGet(), 36);
+        String connectionId = directory.nextConnectionId();
         streamCtx.write(SseFrames.connected(streamCtx.alloc(), config.reconnectMillis(), connectedJson(connectionId, names)));
 
         ReplayStart replay = ReplayStart.LIVE;
@@ -184,8 +190,14 @@ public final class StreamService {
             long drained = fanout.drainedPosition(streamCtx);
             replay = ReplayStart.newest(newestCursor(topics, streamQuery.filter(), streamQuery.limit(), drained));
         }
-        Subscriber subscriber = fanout.subscribe(streamCtx, topics, streamQuery.filter(), maxLag, replay);
-        streamHandler.attach(subscriber, topics);
+        Subscriber subscriber = fanout.subscribe(streamCtx, topics, streamQuery.filter(), maxLag, replay, connectionId);
+        Channel channel = streamCtx.channel();
+        // presence events it causes reach the streams (this one too) after this task: after connected and replay
+        streamHandler.attach(subscriber, topics, presence.open(subscriber, channel.eventLoop(), names,
+                principal.subject(), streamQuery.presence()));
+        if (principal.subject() != null) {
+            directory.add(principal.subject(), channel);
+        }
         streamCtx.channel().attr(STREAM).set(Boolean.TRUE);
         metrics.streamOpened();
         scheduleLifetimeEnd(streamCtx.channel());
@@ -203,12 +215,29 @@ public final class StreamService {
      * Any thread; the work runs on the channel's event loop. Does nothing if the channel is no longer a stream.
      */
     public static void endWithRetry(Channel channel, long retryMillis, String why, CloseReason reason) {
-        channel.eventLoop().execute(() -> {
-            ChannelHandlerContext streamCtx = channel.pipeline().context(StreamHandler.class);
-            if (streamCtx != null) {
-                StreamEnd.afterRetryIsWritten(streamCtx, retryMillis, why, reason);
-            }
-        });
+        onStream(channel, streamCtx -> StreamEnd.afterRetryIsWritten(streamCtx, retryMillis, why, reason));
+    }
+
+    /**
+     * Ends the stream on {@code channel} for a disconnect of its user (CONTRACT §11): the {@code disconnect} event,
+     * then the connection closes ({@link StreamEnd#disconnected}). Any thread, as {@link #endWithRetry}.
+     */
+    static void disconnect(Channel channel, String why, boolean reconnect, long retryMillis) {
+        onStream(channel, streamCtx -> StreamEnd.disconnected(streamCtx, why, reconnect, retryMillis));
+    }
+
+    /** Runs {@code end} on the channel's event loop with its stream context, if it is (still) a stream. */
+    private static void onStream(Channel channel, Consumer<ChannelHandlerContext> end) {
+        try {
+            channel.eventLoop().execute(() -> {
+                ChannelHandlerContext streamCtx = channel.pipeline().context(StreamHandler.class);
+                if (streamCtx != null) {
+                    end.accept(streamCtx);
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            // the loop has stopped and closed the channel
+        }
     }
 
     /**

@@ -2,10 +2,11 @@
 -- KEYS[1] the stream, KEYS[2] its event counter.
 -- ARGV[1] MAXLEN to trim to (0: none), ARGV[2] maximum age in milliseconds (0: none),
 -- ARGV[3], ARGV[4] the caller's floor id (ms, seq): every new id must be above it,
--- then topic, type, data (compact JSON) and key (empty for none) of each event.
--- Each entry gets fields t (topic), y (type), d (data), k (key; only when the event has one) and n (the counter
--- after it: 1, 2, 3, ... for the life of the stream), by which readers tell a gap (entries trimmed before they
--- read them) from a restarted stream.
+-- then topic, type, data (compact JSON), key and connection of each event; the key empty for none, the connection
+-- empty unless the event is for one stream only (CONTRACT §11; then the topic is ignored).
+-- Each entry gets fields t (topic) or c (connection), y (type), d (data), k (key; only when the event has one) and
+-- n (the counter after it: 1, 2, 3, ... for the life of the stream), by which readers tell a gap (entries trimmed
+-- before they read them) from a restarted stream.
 -- Returns the entry ids, in batch order.
 local stream = KEYS[1]
 local max_len = tonumber(ARGV[1])
@@ -14,14 +15,19 @@ local floor_ms = tonumber(ARGV[3])
 local floor_seq = tonumber(ARGV[4])
 -- Sluice packs ids as ms << 20 | seq: seq must stay below 2^20.
 local SEQ_LIMIT = 1048576
-local PER_EVENT = 4
+local PER_EVENT = 5
 local events = (#ARGV - 4) / PER_EVENT
 local count = redis.call('INCRBY', KEYS[2], events) - events
 local ids = {}
 for i = 0, events - 1 do
   local a = 5 + i * PER_EVENT
   count = count + 1
-  local fields = {'t', ARGV[a], 'y', ARGV[a + 1], 'd', ARGV[a + 2]}
+  local fields
+  if ARGV[a + 4] == '' then
+    fields = {'t', ARGV[a], 'y', ARGV[a + 1], 'd', ARGV[a + 2]}
+  else
+    fields = {'c', ARGV[a + 4], 'y', ARGV[a + 1], 'd', ARGV[a + 2]}
+  end
   if ARGV[a + 3] ~= '' then
     fields[#fields + 1] = 'k'
     fields[#fields + 1] = ARGV[a + 3]

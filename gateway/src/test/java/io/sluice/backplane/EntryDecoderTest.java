@@ -58,6 +58,24 @@ class EntryDecoderTest {
     }
 
     @Test
+    void aConnectionEntryBecomesAnEventForThatStreamOnly() {
+        Map<String, byte[]> body = entry(null, "note", "\"hi\"");
+        put(body, "c", "k2j3-1a");
+        EncodedEvent e = EntryDecoder.decode(body, ALLOC);
+        assertEquals("k2j3-1a", e.connection());
+        assertEquals("connection/k2j3-1a", e.topic(), "the address its publish rights were checked on");
+        assertEquals("id: 42\nevent: note\ndata: hi\n\n", frame(e));
+        for (String badId : List.of("K2-1", "k2", "k2-", "-1", "k2-1-2", "k2 -1", "k".repeat(28) + "-1")) {
+            Map<String, byte[]> bad = entry(null, "note", "1");
+            put(bad, "c", badId);
+            assertNull(EntryDecoder.decode(bad, ALLOC), badId);
+        }
+        Map<String, byte[]> both = entry("t", "note", "1");
+        put(both, "c", "k2-1");
+        assertNull(EntryDecoder.decode(both, ALLOC), "a topic or a connection, never both");
+    }
+
+    @Test
     void refusesEntriesThatAreNotSluiceEvents() {
         for (Map<String, byte[]> bad : List.of(
                 entry("bad topic", "message", "1"),

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.admin.NodeStats.TopicStreams;
 import io.sluice.dashboard.DashboardFeed.Totals;
+import io.sluice.presence.PresenceHub;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -25,25 +26,28 @@ class DashboardFeedTest {
 
     @Test
     void firstSampleHasNoRatesAndLaterOnesDivideByElapsedTime() {
-        Totals first = new Totals(3, 100, 1000, 1, Double.NaN, Double.NaN, List.of(), 5, 2048, 10);
+        Totals first = new Totals(3, 100, 1000, 1, Double.NaN, Double.NaN, List.of(), List.of(), 5, 2048, 10);
         String alone = new String(DashboardFeed.frame(5000, first, null, 0), StandardCharsets.UTF_8);
         assertEquals("event: sample\ndata: {\"time\":5000,\"connections\":3,\"slowConsumerDisconnects\":1,"
-                + "\"topics\":5,\"historyBytes\":2048,\"topTopics\":[]}\n\n", alone);
+                + "\"topics\":5,\"historyBytes\":2048,\"topTopics\":[],\"presence\":[]}\n\n", alone);
 
         Totals second = new Totals(4, 300, 1800, 2, 1.5, 12.25,
-                List.of(new TopicStreams("news", 3), new TopicStreams("user/a", 1)), 6, 4096, 14);
+                List.of(new TopicStreams("news", 3), new TopicStreams("user/a", 1)),
+                List.of(new PresenceHub.TopicPresence("rooms/1", 3, 2, 1)), 6, 4096, 14);
         String next = new String(DashboardFeed.frame(7000, second, first, 2.0), StandardCharsets.UTF_8);
         assertEquals("event: sample\ndata: {\"time\":7000,\"connections\":4,\"slowConsumerDisconnects\":2,"
                 + "\"topics\":6,\"historyBytes\":4096,"
                 + "\"publishRate\":100.0,\"deliveryRate\":400.0,\"slowConsumerRate\":0.5,"
                 + "\"historyEvictionByBytesRate\":2.0,\"latencyP50Ms\":1.5,"
                 + "\"latencyP99Ms\":12.25,\"topTopics\":[{\"topic\":\"news\",\"streams\":3},"
-                + "{\"topic\":\"user/a\",\"streams\":1}]}\n\n", next);
+                + "{\"topic\":\"user/a\",\"streams\":1}],\"presence\":[{\"topic\":\"rooms/1\",\"connections\":3,"
+                + "\"users\":2,\"anonymous\":1}]}\n\n", next);
     }
 
     @Test
     void aTopicNameIsJsonEscapedAndStaysOnOneDataLine() {
-        Totals t = new Totals(0, 0, 0, 0, Double.NaN, Double.NaN, List.of(new TopicStreams("a\"b", 1)), 0, 0, 0);
+        Totals t = new Totals(0, 0, 0, 0, Double.NaN, Double.NaN, List.of(new TopicStreams("a\"b", 1)), List.of(),
+                0, 0, 0);
         String frame = new String(DashboardFeed.frame(1, t, null, 0), StandardCharsets.UTF_8);
         assertTrue(frame.contains("{\"topic\":\"a\\\"b\",\"streams\":1}"), frame);
         assertFalse(frame.substring(0, frame.length() - 2).substring("event: sample\n".length()).contains("\n"));
@@ -60,7 +64,7 @@ class DashboardFeedTest {
             }
         });
         DashboardFeed feed = new DashboardFeed(viewer.eventLoop(),
-                () -> new Totals(1, 0, 0, 0, Double.NaN, Double.NaN, List.of(), 0, 0, 0));
+                () -> new Totals(1, 0, 0, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0, 0, 0));
         try {
             viewer.runScheduledPendingTasks();
             DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");

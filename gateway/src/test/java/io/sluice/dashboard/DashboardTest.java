@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The live dashboard on the management port: the page is self-contained, its SSE feed carries live values, and
  * real headless Chromium (Debian's chromium, driven through Debian's chromedriver) renders non-zero values
- * after publishes. The screenshot is kept as a build artifact in {@code gateway/target/dashboard.png}.
+ * after publishes, and the presence of a tracked topic. The screenshot is kept as a build artifact in {@code gateway/target/dashboard.png}.
  */
 class DashboardTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
@@ -38,7 +38,7 @@ class DashboardTest {
 
     @BeforeEach
     void setUp() {
-        gateway = GatewayFixture.start();
+        gateway = GatewayFixture.start("--presence-topics=dash");
     }
 
     @AfterEach
@@ -77,6 +77,8 @@ class DashboardTest {
                     && e.data().contains("{\"topic\":\"dash\",\"streams\":1}")
                     && !e.data().contains("\"publishRate\":0.0") && e.data().contains("\"publishRate\""), DEADLINE);
             assertTrue(live.data().contains("\"deliveryRate\":"), live.data());
+            assertTrue(live.data().contains("\"presence\":[{\"topic\":\"dash\",\"connections\":1,\"users\":0,"
+                    + "\"anonymous\":1}]"), live.data());
             assertEquals(null, live.id(), "dashboard samples carry no id");
         }
     }
@@ -105,11 +107,13 @@ class DashboardTest {
                             && positive(browser.findElement(By.id("v-connections")).getText())
                             && positive(browser.findElement(By.id("v-publishRate")).getText())
                             && positive(browser.findElement(By.id("v-deliveryRate")).getText())
-                            && browser.findElement(By.id("top-topics")).getText().contains("dash"),
+                            && browser.findElement(By.id("top-topics")).getText().contains("dash")
+                            && browser.findElement(By.id("presence")).getText().matches("dash 1 0 1"),
                     DEADLINE, () -> "dashboard values: status=" + browser.findElement(By.id("status")).getText()
                             + " connections=" + browser.findElement(By.id("v-connections")).getText()
                             + " publishRate=" + browser.findElement(By.id("v-publishRate")).getText()
-                            + " deliveryRate=" + browser.findElement(By.id("v-deliveryRate")).getText());
+                            + " deliveryRate=" + browser.findElement(By.id("v-deliveryRate")).getText()
+                            + " presence=" + browser.findElement(By.id("presence")).getText());
             chromium.screenshot("dashboard.png");
         }
     }

@@ -21,8 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.sluice.e2e.StreamTestSupport.STREAM_PATH;
 import static io.sluice.e2e.StreamTestSupport.SNAPSHOT_PATH;
+import static io.sluice.e2e.StreamTestSupport.STREAM_PATH;
 import static io.sluice.e2e.StreamTestSupport.WAIT;
 import static io.sluice.e2e.StreamTestSupport.assertErrorThenHealthy;
 import static io.sluice.e2e.StreamTestSupport.eventJson;
@@ -48,12 +48,9 @@ class AuthEndpointTest {
     }
 
     private GatewayFixture start(String... extraFlags) {
-        List<String> flags = new ArrayList<>(List.of("--jwt-secret=" + TestTokens.SECRET, "--publish-keys=" + PUBLISH_KEY,
-                "--public-topics=news/*"));
+        List<String> flags = new ArrayList<>(List.of("--public-topics=news/*"));
         flags.addAll(List.of(extraFlags));
-        GatewayFixture gateway = GatewayFixture.start(flags.toArray(new String[0]));
-        resources.add(gateway);
-        return gateway;
+        return StreamTestSupport.startWithAuth(resources, flags.toArray(new String[0]));
     }
 
     private static String token(String sub, List<String> subscribe, List<String> publish, boolean admin) {

@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.sluice.e2e.StreamTestSupport.STREAM_PATH;
 import static io.sluice.e2e.StreamTestSupport.SNAPSHOT_PATH;
+import static io.sluice.e2e.StreamTestSupport.STREAM_PATH;
 import static io.sluice.testing.TestTokens.PUBLISH_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +39,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in order, the events of its topics, and none of a topic the model says it may not read. Some cases also read a
  * snapshot under the same rules.
  *
- * <p>The model below restates CONTRACT §5 independently of the gateway's code (its own glob, its own rules).
+ * <p>Presence and connection events (CONTRACT §11) are under the same rule. Some topics are tracked and about half the
+ * streams ask for presence events: every {@code presence:join} or {@code presence:leave} a stream gets must be of one of
+ * its own topics, tracked, and name a user who streams it; every caller also asks {@code GET /v1/presence} of a random
+ * topic and must be answered or refused as the model says. Each open stream is sent connection events by its
+ * connection id (and some go to ids nobody holds): a stream must get exactly its own, in id order with its topics'.
+ *
+ * <p>The model below restates CONTRACT §5 and §11 independently of the gateway's code (its own glob, its own rules).
  * Deterministic: the seed is fixed ({@value #DEFAULT_SEED}), printed with any failure, and can be set with
  * {@code -D}{@value #SEED_PROPERTY}; the number of cases with {@code -D}{@value #CASES_PROPERTY}.
  */
@@ -58,6 +64,7 @@ class NoLeakAcrossUsersTest {
     private static final List<String> PLAIN_TOPICS = List.of("a", "a/1", "a/2", "a/x/1", "b", "b/1", "c", "pub/1",
             "pub/2", "pubx", "usr", "user", "broadcast");
     private static final String PUBLIC_PATTERN = "pub/*";
+    private static final List<String> PRESENCE_PATTERNS = List.of("a*", "pub/*", "user/*", "b/1", "broadcast");
     private static final List<String> PATTERNS = List.of("a", "a/*", "a*", "*", "*/1", "b/*", "b*", "c", "pub/*", "user/*",
             "user/u1", "*1", "a/*/1", "u*", "*r", "x", "broad*");
     private static final List<String> ALL_TOPICS = allTopics();
@@ -95,7 +102,7 @@ class NoLeakAcrossUsersTest {
     private void run(Random random, int caseCount) {
         GatewayFixture gateway = GatewayFixture.start("--jwt-secret=" + TestTokens.SECRET, "--publish-keys=" + PUBLISH_KEY,
                 "--public-topics=" + PUBLIC_PATTERN, "--max-connections-per-user=100000", "--history-size=10000",
-                "--max-stream-lag=10000");
+                "--max-stream-lag=10000", "--presence-topics=" + String.join(",", PRESENCE_PATTERNS));
         resources.add(gateway);
         List<Case> cases = new ArrayList<>();
         for (int i = 0; i < caseCount; i++) {
@@ -117,6 +124,9 @@ class NoLeakAcrossUsersTest {
                 assertEquals("connected", connected.type(), c::toString);
                 assertTrue(connected.data().endsWith(",\"topics\":" + jsonArray(c.streamTopics()) + "}"),
                         () -> c + " connected with " + connected.data());
+                Matcher id = ConnectionEventsTest.CONNECTION_ID.matcher(connected.data());
+                assertTrue(id.lookingAt(), connected::toString);
+                c.connectionId = id.group(1);
             } else {
                 String code = expected == 401 ? "unauthorized" : "forbidden";
                 awaitErrorBody(c.stream, "{\"error\":{\"code\":\"" + code + "\"");
@@ -145,10 +155,20 @@ class NoLeakAcrossUsersTest {
                     published.add(p);
                 }
             }
+            for (Case c : cases) {
+                if (c.stream != null && random.nextBoolean()) {
+                    published.add(publishToConnection(publisher, c.connectionId, c.index));
+                }
+                if (random.nextInt(10) == 0) {
+                    publishToConnection(publisher, "zz" + c.index + "-1", -1);
+                }
+            }
             publish(publisher, "broadcast", SENTINEL, bearer(PUBLISH_KEY), 200, "sentinel");
         }
 
-        // 3. each open stream holds exactly its topics' events, in order, and nothing it may not read
+        // 3. each open stream holds exactly its topics' events and its own connection events, in order, nothing it may
+        // not read, and only presence it may read
+        int presenceEvents = 0;
         for (Case c : cases) {
             if (c.stream == null) {
                 continue;
@@ -157,7 +177,7 @@ class NoLeakAcrossUsersTest {
             Set<String> topics = new LinkedHashSet<>(c.streamTopics());
             List<String> expected = new ArrayList<>();
             for (Published p : published) {
-                if (topics.contains(p.topic)) {
+                if (p.target == c.index || p.target < 0 && topics.contains(p.topic)) {
                     expected.add(p.id + " " + p.data);
                 }
             }
@@ -167,7 +187,15 @@ class NoLeakAcrossUsersTest {
                 if (e.type().equals("connected")) {
                     continue;
                 }
-                if (!e.data().equals(SENTINEL)) {
+                if (e.type().startsWith("presence:")) {
+                    checkPresenceEvent(c, e, cases);
+                    presenceEvents++;
+                    continue;
+                }
+                if (e.data().startsWith(CONNECTION_DATA)) {
+                    assertEquals(CONNECTION_DATA + c.index, e.data(), () -> "LEAK: " + c + " received another stream's"
+                            + " connection event: " + e);
+                } else if (!e.data().equals(SENTINEL)) {
                     String topic = e.data().substring(0, e.data().indexOf('#'));
                     assertTrue(c.mayRead(topic), () -> "LEAK: " + c + " received an event of " + topic + ": " + e);
                     assertTrue(topics.contains(topic), () -> c + " received an event of a topic it did not ask for: " + e);
@@ -177,7 +205,20 @@ class NoLeakAcrossUsersTest {
             assertEquals(expected, received, c::toString);
         }
 
-        // 4. snapshots follow the same read rules
+        assertTrue(presenceEvents > 0, "some streams should have heard presence events");
+
+        // 4. snapshots and presence follow the same read rules
+        try (HttpConnection reader = HttpConnection.open(GatewayFixture.HOST, gateway.port())) {
+            for (Case c : cases) {
+                String topic = ALL_TOPICS.get(random.nextInt(ALL_TOPICS.size()));
+                RawResponse r = reader.request("GET", "/v1/presence?topic=" + topic, c.publishHeaders(), null);
+                assertEquals(c.expectedPresenceStatus(topic), r.status(), () -> "presence of " + topic + " for " + c
+                        + ": " + r.body());
+                if (r.status() == 200) {
+                    assertTrue(r.body().startsWith("{\"topic\":\"" + topic + "\",\"connections\":"), r::body);
+                }
+            }
+        }
         try (HttpConnection reader = HttpConnection.open(GatewayFixture.HOST, gateway.port())) {
             for (Case c : cases) {
                 if (c.index % 4 != 0) {
@@ -199,6 +240,40 @@ class NoLeakAcrossUsersTest {
     }
 
     private static final Pattern SNAPSHOT_TOPIC = Pattern.compile("\"topic\":\"([^\"]+)\"");
+    private static final Pattern PRESENCE_DATA = Pattern.compile("\\{\"topic\":\"([^\"]+)\",\"user\":\"([^\"]+)\"}");
+    private static final String CONNECTION_DATA = "connection#case";
+
+    /**
+     * A presence event {@code c} received: of one of its topics, tracked, and about a user whose stream is open on that
+     * topic (or was: leaves come after).
+     */
+    private static void checkPresenceEvent(Case c, SseEvent e, List<Case> cases) {
+        Matcher m = PRESENCE_DATA.matcher(e.data());
+        assertTrue(m.matches() && e.id() == null, () -> c + " got a malformed presence event " + e);
+        String topic = m.group(1);
+        String user = m.group(2);
+        assertTrue(c.streamTopics().contains(topic) && c.mayRead(topic) && tracked(topic),
+                () -> "LEAK: " + c + " heard presence of " + topic + ": " + e);
+        assertTrue(cases.stream().anyMatch(o -> o.connectionId != null && user.equals(o.sub)
+                && o.streamTopics().contains(topic)), () -> c + " heard of a user who never streamed " + topic + ": " + e);
+    }
+
+    static boolean tracked(String topic) {
+        return PRESENCE_PATTERNS.stream().anyMatch(p -> glob(p, topic));
+    }
+
+    /** Publishes one connection event with the publish key; the data names the case it is for. */
+    private static Published publishToConnection(HttpConnection connection, String connectionId, int caseIndex) {
+        String data = CONNECTION_DATA + caseIndex;
+        Map<String, String> headers = new LinkedHashMap<>(bearer(PUBLISH_KEY));
+        headers.put("Content-Type", "application/json");
+        RawResponse r = connection.request("POST", "/v1/connections/" + connectionId + "/events", headers,
+                "{\"data\":" + StreamTestSupport.quote(data) + "}");
+        assertEquals(200, r.status(), () -> "connection event to " + connectionId + ": " + r.body());
+        Matcher m = ONE_ID.matcher(r.body());
+        assertTrue(m.matches() && r.body().endsWith("\"sent\":" + (caseIndex < 0 ? 0 : 1) + "}"), r::body);
+        return new Published(null, data, m.group(1), caseIndex);
+    }
     private static final Pattern ONE_ID = Pattern.compile("\\{\"ids\":\\[\"([0-9]+)\"],\"sent\":[0-9]+}");
 
     /** Publishes one event and checks the status; returns it when accepted, else null. */
@@ -225,7 +300,7 @@ class NoLeakAcrossUsersTest {
         }
         Matcher m = ONE_ID.matcher(r.body());
         assertTrue(m.matches(), r::body);
-        return new Published(topic, data, m.group(1));
+        return new Published(topic, data, m.group(1), -1);
     }
 
     private static Map<String, String> bearer(String credential) {
@@ -240,8 +315,11 @@ class NoLeakAcrossUsersTest {
         return sb.append(']').toString();
     }
 
-    /** An accepted event: its topic, its data (the topic, {@code #}, a tag) and the id the gateway gave it. */
-    private record Published(String topic, String data, String id) {
+    /**
+     * An accepted event: its topic, its data (the topic, {@code #}, a tag) and the id the gateway gave it; for a
+     * connection event, no topic and the index of the case whose stream it is for ({@code target}, else -1).
+     */
+    private record Published(String topic, String data, String id, int target) {
     }
 
     /** A caller and its stream request, with the model's verdicts. */
@@ -256,10 +334,15 @@ class NoLeakAcrossUsersTest {
         /** 0 header, 1 cookie, 2 query. */
         final int source;
         final String token;
+        /** Whether the stream asks for presence events. */
+        final boolean presence;
         SseTestClient stream;
+        /** The id its {@code connected} event carried, once open. */
+        String connectionId;
 
         private Case(int index, String sub, boolean admin, List<String> subscribe, List<String> publish,
-                     List<String> requested, int source) {
+                     List<String> requested, int source, boolean presence) {
+            this.presence = presence;
             this.index = index;
             this.sub = sub;
             this.admin = admin;
@@ -277,7 +360,8 @@ class NoLeakAcrossUsersTest {
             List<String> subscribe = pick(random, PATTERNS, random.nextInt(4));
             List<String> publish = pick(random, PATTERNS, random.nextInt(3));
             List<String> requested = new ArrayList<>(new LinkedHashSet<>(pickRequested(random, sub, 1 + random.nextInt(4))));
-            return new Case(index, sub, admin, subscribe, publish, List.copyOf(requested), random.nextInt(3));
+            return new Case(index, sub, admin, subscribe, publish, List.copyOf(requested), random.nextInt(3),
+                    random.nextBoolean());
         }
 
         private static List<String> pick(Random random, List<String> from, int count) {
@@ -330,6 +414,14 @@ class NoLeakAcrossUsersTest {
             return admin || publish.stream().anyMatch(p -> glob(p, topic)) ? 200 : 403;
         }
 
+        /** §11: publish keys, admins and publishers of the topic; readers too when it is tracked. */
+        int expectedPresenceStatus(String topic) {
+            if (sub == null) {
+                return 401;
+            }
+            return expectedPublishStatus(topic) == 200 || tracked(topic) && mayRead(topic) ? 200 : 403;
+        }
+
         /** The requested topics, then {@code broadcast} and the caller's own user topic, each once. */
         List<String> streamTopics() {
             Set<String> all = new LinkedHashSet<>(requested);
@@ -347,6 +439,9 @@ class NoLeakAcrossUsersTest {
             }
             if (token != null && source == 2) {
                 q.append("&access_token=").append(token);
+            }
+            if (presence) {
+                q.append("&presence=true");
             }
             return q.toString();
         }
@@ -375,7 +470,7 @@ class NoLeakAcrossUsersTest {
         public String toString() {
             return "case " + index + " [" + (sub == null ? "anonymous" : "sub=" + sub + (admin ? " admin" : "")
                     + " subscribe=" + subscribe + " publish=" + publish + " via " + List.of("header", "cookie", "query")
-                    .get(source)) + ", topics " + requested + "]";
+                    .get(source)) + ", topics " + requested + (presence ? ", presence" : "") + "]";
         }
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.e2e;
 
 import io.sluice.testing.Await;
+import io.sluice.testing.GatewayProcess;
 import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
 import io.sluice.testing.SseEvent;
@@ -9,10 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -25,8 +23,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,12 +39,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link #killChildren()} whatever happened.
  */
 class ProcessTest {
-    private static final Duration START_DEADLINE = Duration.ofSeconds(30);
-    private static final Duration EXIT_DEADLINE = Duration.ofSeconds(30);
-    private static final Pattern LISTENING = Pattern.compile("sluice listening port=(\\d+) managementPort=(\\d+)");
+    private static final Duration START_DEADLINE = GatewayProcess.START_DEADLINE;
+    private static final Duration EXIT_DEADLINE = GatewayProcess.EXIT_DEADLINE;
+    private static final Pattern LISTENING = GatewayProcess.LISTENING;
     private static final String HOST = "127.0.0.1";
 
-    private final List<Child> children = new ArrayList<>();
+    private final List<GatewayProcess> children = new ArrayList<>();
     private final List<ServerSocket> blockers = new ArrayList<>();
 
     @TempDir
@@ -56,16 +52,7 @@ class ProcessTest {
 
     @AfterEach
     void killChildren() throws IOException {
-        for (Child c : children) {
-            c.process.destroyForcibly();
-        }
-        for (Child c : children) {
-            try {
-                c.process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        children.forEach(GatewayProcess::kill);
         for (ServerSocket s : blockers) {
             s.close();
         }
@@ -75,7 +62,7 @@ class ProcessTest {
 
     @Test
     void printsTheChosenPortsOnOneLineServesBothAndExitsZeroOnSigterm() throws Exception {
-        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST);
+        GatewayProcess child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST);
 
         Matcher ports = child.awaitListening();
         int port = Integer.parseInt(ports.group(1));
@@ -86,18 +73,18 @@ class ProcessTest {
 
         // SIGTERM, as Process.destroy() sends it; through the handle because Process.destroy() also closes this
         // side's pipes, which would lose whatever the gateway writes while it shuts down.
-        assertTrue(child.process.toHandle().destroy(), "SIGTERM requested");
+        assertTrue(child.process().toHandle().destroy(), "SIGTERM requested");
 
-        assertTrue(child.process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "no exit after SIGTERM: " + child);
+        assertTrue(child.process().waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "no exit after SIGTERM: " + child);
         child.awaitOutputEnd();
         assertEquals(1, child.stdout().stream().filter(l -> LISTENING.matcher(l).matches()).count(),
                 () -> "lines matching '" + LISTENING + "': " + child);
-        assertEquals(0, child.process.exitValue(), () -> "exit code after SIGTERM (CONTRACT §8): " + child);
+        assertEquals(0, child.process().exitValue(), () -> "exit code after SIGTERM (CONTRACT §8): " + child);
     }
 
     @Test
     void sigtermDrainsStreamsSpreadOverTheWindowWhileRefusingNewOnesAndExitsZero() throws Exception {
-        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--drain-window=2s",
+        GatewayProcess child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--drain-window=2s",
                 "--reconnect-millis=1000");
         Matcher ports = child.awaitListening();
         int port = Integer.parseInt(ports.group(1));
@@ -110,7 +97,7 @@ class ProcessTest {
                 s.awaitEvent(e -> "connected".equals(e.type()), START_DEADLINE);
             }
 
-            assertTrue(child.process.toHandle().destroy(), "SIGTERM requested");
+            assertTrue(child.process().toHandle().destroy(), "SIGTERM requested");
 
             Await.until(() -> HttpTestClient.get(HOST, managementPort, "/readyz").status() == 503, Duration.ofSeconds(5),
                     "/readyz turns 503 at once on SIGTERM");
@@ -152,8 +139,8 @@ class ProcessTest {
             assertTrue(streams.stream().anyMatch(s -> s.events().stream().anyMatch(e -> "during".equals(e.data()))),
                     "streams still open during the drain get events published during it");
 
-            assertTrue(child.process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "no exit: " + child);
-            assertEquals(0, child.process.exitValue(), () -> "exit code after a drain: " + child);
+            assertTrue(child.process().waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "no exit: " + child);
+            assertEquals(0, child.process().exitValue(), () -> "exit code after a drain: " + child);
         } finally {
             streams.forEach(SseTestClient::close);
         }
@@ -168,7 +155,8 @@ class ProcessTest {
 
     @Test
     void badFlagValueExitsTwoNamingKeyValueAndWhatIsAllowed() throws Exception {
-        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--max-event-bytes=lots");
+        GatewayProcess child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST,
+                "--max-event-bytes=lots");
 
         String stderr = child.awaitExit(2);
 
@@ -177,7 +165,7 @@ class ProcessTest {
 
     @Test
     void badEnvironmentValueExitsTwoNamingKeyValueAndWhatIsAllowed() throws Exception {
-        Child child = start(Map.of("SLUICE_HEARTBEAT_INTERVAL", "15"), "--port=0", "--management-port=0",
+        GatewayProcess child = start(Map.of("SLUICE_HEARTBEAT_INTERVAL", "15"), "--port=0", "--management-port=0",
                 "--bind-address=" + HOST);
 
         String stderr = child.awaitExit(2);
@@ -188,7 +176,7 @@ class ProcessTest {
     @Test
     void badConfigFileValueExitsTwoNamingKeyValueAndWhatIsAllowed() throws Exception {
         Path file = Files.writeString(dir.resolve("sluice.conf"), "# test\nport = 0\nhistorySize = -5\n");
-        Child child = start(Map.of(), "--config=" + file, "--management-port=0", "--bind-address=" + HOST);
+        GatewayProcess child = start(Map.of(), "--config=" + file, "--management-port=0", "--bind-address=" + HOST);
 
         String stderr = child.awaitExit(2);
 
@@ -197,7 +185,7 @@ class ProcessTest {
 
     @Test
     void unknownFlagExitsTwoNamingIt() throws Exception {
-        Child child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--max-evnt-bytes=1");
+        GatewayProcess child = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST, "--max-evnt-bytes=1");
 
         String stderr = child.awaitExit(2);
 
@@ -209,9 +197,9 @@ class ProcessTest {
         Path notAKey = Files.writeString(dir.resolve("not-a-key.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n");
         Path missing = dir.resolve("missing.pem");
 
-        Child bad = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST,
+        GatewayProcess bad = start(Map.of(), "--port=0", "--management-port=0", "--bind-address=" + HOST,
                 "--jwt-public-key-file=" + notAKey);
-        Child absent = start(Map.of("SLUICE_JWT_PUBLIC_KEY_FILE", missing.toString()), "--port=0", "--management-port=0",
+        GatewayProcess absent = start(Map.of("SLUICE_JWT_PUBLIC_KEY_FILE", missing.toString()), "--port=0", "--management-port=0",
                 "--bind-address=" + HOST);
 
         assertMentions(bad.awaitExit(2), "configuration error", "jwtPublicKeyFile", notAKey.toString(), "CERTIFICATE",
@@ -221,7 +209,7 @@ class ProcessTest {
 
     @Test
     void malformedJwksUrlExitsTwoNamingTheKey() throws Exception {
-        Child child = start(Map.of("SLUICE_JWKS_URL", "idp.example.com/jwks.json"), "--port=0", "--management-port=0",
+        GatewayProcess child = start(Map.of("SLUICE_JWKS_URL", "idp.example.com/jwks.json"), "--port=0", "--management-port=0",
                 "--bind-address=" + HOST);
 
         assertMentions(child.awaitExit(2), "configuration error", "jwksUrl", "'idp.example.com/jwks.json'",
@@ -241,7 +229,7 @@ class ProcessTest {
         int filePort = freePort();
         Path file = Files.writeString(dir.resolve("file.conf"), "port = " + filePort + "\nreconnectMillis = 1111\n");
 
-        Child child = start(Map.of(), "--config", file.toString(), "--management-port=0", "--bind-address=" + HOST);
+        GatewayProcess child = start(Map.of(), "--config", file.toString(), "--management-port=0", "--bind-address=" + HOST);
 
         assertEquals(filePort, child.awaitPort(), "port from the file");
         assertEquals(1111, retryOf(child), "retry: from the file's reconnectMillis");
@@ -253,7 +241,7 @@ class ProcessTest {
         int envPort = freePort();
         Path file = Files.writeString(dir.resolve("env.conf"), "port = " + blockedFilePort + "\nreconnectMillis = 1111\n");
 
-        Child child = start(Map.of("SLUICE_PORT", Integer.toString(envPort), "SLUICE_RECONNECT_MILLIS", "2222"),
+        GatewayProcess child = start(Map.of("SLUICE_PORT", Integer.toString(envPort), "SLUICE_RECONNECT_MILLIS", "2222"),
                 "--config=" + file, "--management-port=0", "--bind-address=" + HOST);
 
         assertEquals(envPort, child.awaitPort(), "port from the environment");
@@ -267,7 +255,7 @@ class ProcessTest {
         int flagPort = freePort();
         Path file = Files.writeString(dir.resolve("flag.conf"), "port = " + blockedFilePort + "\nreconnectMillis = 1111\n");
 
-        Child child = start(Map.of("SLUICE_PORT", Integer.toString(blockedEnvPort), "SLUICE_RECONNECT_MILLIS", "2222"),
+        GatewayProcess child = start(Map.of("SLUICE_PORT", Integer.toString(blockedEnvPort), "SLUICE_RECONNECT_MILLIS", "2222"),
                 "--config=" + file, "--port=" + flagPort, "--reconnect-millis=3333", "--management-port=0",
                 "--bind-address=" + HOST);
 
@@ -276,7 +264,7 @@ class ProcessTest {
     }
 
     /** Opens a stream on the child and returns the {@code retry:} it sends before {@code connected}. */
-    private static int retryOf(Child child) throws InterruptedException {
+    private static int retryOf(GatewayProcess child) throws InterruptedException {
         int port = child.awaitPort();
         try (SseTestClient stream = SseTestClient.connect(HOST, port, "/v1/events/stream?topic=precedence")) {
             assertEquals(200, stream.status(), () -> "stream on the child: " + stream);
@@ -300,7 +288,7 @@ class ProcessTest {
 
     @Test
     void theDefaultHistoryBudgetIsLoweredToFitASmallJvmWithAWarning() throws Exception {
-        Child child = start(List.of("-XX:MaxDirectMemorySize=64m"), Map.of(), "--port=0", "--management-port=0",
+        GatewayProcess child = start(List.of("-XX:MaxDirectMemorySize=64m"), Map.of(), "--port=0", "--management-port=0",
                 "--bind-address=" + HOST);
         int managementPort = Integer.parseInt(child.awaitListening().group(2));
         assertTrue(child.stderr().contains("historyMaxBytes: the default 256MiB does not fit this JVM"), child::toString);
@@ -314,7 +302,7 @@ class ProcessTest {
      */
     @Test
     void memoryExhaustionIsA503AndTheNodeRecovers() throws Exception {
-        Child child = start(List.of("-XX:MaxDirectMemorySize=48m"), Map.of(), "--port=0", "--management-port=0",
+        GatewayProcess child = start(List.of("-XX:MaxDirectMemorySize=48m"), Map.of(), "--port=0", "--management-port=0",
                 "--bind-address=" + HOST, "--history-max-bytes=4MiB", "--max-body-bytes=4MiB",
                 "--heartbeat-interval=500ms", "--dev-clock=false");
         int port = child.awaitPort();
@@ -353,7 +341,7 @@ class ProcessTest {
                     "{\"topic\":\"live\",\"data\":\"after\"}").status() == 200, START_DEADLINE,
                     "publishing works again once the bodies in flight are gone");
             stream.awaitEvent(e -> "after".equals(e.data()), START_DEADLINE);
-            assertTrue(child.process.isAlive(), child::toString);
+            assertTrue(child.process().isAlive(), child::toString);
         } finally {
             for (Socket s : bodiesInFlight) {
                 s.close();
@@ -379,170 +367,14 @@ class ProcessTest {
         }
     }
 
-    // ---- the child process -----------------------------------------------------------------------------------
-
-    private Child start(Map<String, String> env, String... args) throws IOException {
+    private GatewayProcess start(Map<String, String> env, String... args) throws IOException {
         return start(List.of(), env, args);
     }
 
     /** @param jvmFlags more flags for the child's JVM, after the default heap of 256 MiB (a later -Xmx wins) */
-    private Child start(List<String> jvmFlags, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
-        command.addAll(jvmFlags);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.Main"));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(name -> name.startsWith("SLUICE_"));
-        builder.environment().putAll(env);
-        Child child = new Child(builder.start(), String.join(" ", args) + (env.isEmpty() ? "" : " with " + env));
+    private GatewayProcess start(List<String> jvmFlags, Map<String, String> env, String... args) throws IOException {
+        GatewayProcess child = GatewayProcess.start(jvmFlags, env, args);
         children.add(child);
         return child;
-    }
-
-    /** A started gateway process and its output, collected line by line on two daemon threads. */
-    private static final class Child {
-        private final Process process;
-        private final String description;
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition changed = lock.newCondition();
-        private final List<String> stdout = new ArrayList<>();
-        private final List<String> stderr = new ArrayList<>();
-        private int streamsEnded;
-        private Matcher listening;
-
-        Child(Process process, String description) throws IOException {
-            this.process = process;
-            this.description = description;
-            process.getOutputStream().close();
-            collect(process.getInputStream(), stdout, "stdout");
-            collect(process.getErrorStream(), stderr, "stderr");
-        }
-
-        private void collect(InputStream in, List<String> lines, String name) {
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        add(lines, line);
-                    }
-                } catch (IOException ignored) {
-                    // the process is gone: what was read is kept
-                } finally {
-                    lock.lock();
-                    try {
-                        streamsEnded++;
-                        changed.signalAll();
-                    } finally {
-                        lock.unlock();
-                    }
-                }
-            }, "child " + name);
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private void add(List<String> lines, String line) {
-            lock.lock();
-            try {
-                lines.add(line);
-                if (lines == stdout && listening == null) {
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.matches()) {
-                        listening = m;
-                    }
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Waits for the start-up line; fails if the process ends first or the deadline passes. */
-        Matcher awaitListening() throws InterruptedException {
-            long nanos = START_DEADLINE.toNanos();
-            lock.lock();
-            try {
-                while (listening == null) {
-                    if (streamsEnded == 2) {
-                        throw new AssertionError("the gateway ended before printing its ports: " + describe());
-                    }
-                    if (nanos <= 0) {
-                        throw new AssertionError("no 'sluice listening' line within " + START_DEADLINE + ": " + describe());
-                    }
-                    nanos = changed.awaitNanos(nanos);
-                }
-                return listening;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        int awaitPort() throws InterruptedException {
-            return Integer.parseInt(awaitListening().group(1));
-        }
-
-        /** Waits until both output streams ended (after the process exited). */
-        void awaitOutputEnd() throws InterruptedException {
-            long nanos = EXIT_DEADLINE.toNanos();
-            lock.lock();
-            try {
-                while (streamsEnded < 2) {
-                    if (nanos <= 0) {
-                        throw new AssertionError("output did not end within " + EXIT_DEADLINE + ": " + describe());
-                    }
-                    nanos = changed.awaitNanos(nanos);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Waits for the process to exit with {@code code} without printing its ports; returns its stderr. */
-        String awaitExit(int code) throws InterruptedException {
-            assertTrue(process.waitFor(EXIT_DEADLINE.toSeconds(), TimeUnit.SECONDS), () -> "still running: " + describe());
-            awaitOutputEnd();
-            assertEquals(code, process.exitValue(), () -> "exit code: " + describe());
-            lock.lock();
-            try {
-                assertEquals(null, listening, () -> "started although it should not: " + describe());
-                return String.join("\n", stderr);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        String stderr() {
-            lock.lock();
-            try {
-                return String.join("\n", stderr);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        List<String> stdout() {
-            lock.lock();
-            try {
-                return List.copyOf(stdout);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private String describe() {
-            lock.lock();
-            try {
-                return "gateway [" + description + "]" + (process.isAlive() ? " running" : " exited " + process.exitValue())
-                        + "\n--- stdout ---\n" + String.join("\n", stdout) + "\n--- stderr ---\n" + String.join("\n", stderr);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public String toString() {
-            return describe();
-        }
     }
 }

@@ -6,6 +6,7 @@ import io.sluice.testing.HttpTestClient;
 import io.sluice.testing.RawResponse;
 import io.sluice.testing.SseEvent;
 import io.sluice.testing.SseTestClient;
+import io.sluice.testing.TestTokens;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +32,24 @@ final class StreamTestSupport {
     static final String TOPIC_RULE = "1-200 characters from A-Z a-z 0-9 - _ . ~ : / @";
 
     private static final Pattern PUBLISHED = Pattern.compile("\\{\"ids\":\\[((?:\"[0-9]+\",?)*)],\"sent\":[0-9]+}");
+
+    /**
+     * The flags of a gateway with auth configured, the test JWT secret and publish key ({@link TestTokens}), then
+     * {@code more}.
+     */
+    static String[] authFlags(String... more) {
+        List<String> flags = new ArrayList<>(List.of("--jwt-secret=" + TestTokens.SECRET,
+                "--publish-keys=" + TestTokens.PUBLISH_KEY));
+        flags.addAll(List.of(more));
+        return flags.toArray(new String[0]);
+    }
+
+    /** A gateway with auth configured ({@link #authFlags}) and {@code more}, closed with {@code resources}. */
+    static GatewayFixture startWithAuth(List<AutoCloseable> resources, String... more) {
+        GatewayFixture gateway = GatewayFixture.start(authFlags(more));
+        resources.add(gateway);
+        return gateway;
+    }
 
     private StreamTestSupport() {
     }

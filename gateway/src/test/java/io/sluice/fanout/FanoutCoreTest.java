@@ -94,6 +94,24 @@ class FanoutCoreTest {
         return r.ids()[0];
     }
 
+    /** A connection event for {@code connectionId}; returns the commit's result. */
+    private CommitResult publishTo(String connectionId, String type, String data) {
+        ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, type, data);
+        CommitResult r = core.commit(List.of(new EncodedEvent("connection/" + connectionId, type, frame, new byte[0],
+                null, connectionId)));
+        assertNotNull(r);
+        return r;
+    }
+
+    private Subscriber subscribeAs(String connectionId, TypeFilter filter, String... topics) {
+        Topic[] resolved = new Topic[topics.length];
+        for (int i = 0; i < topics.length; i++) {
+            resolved[i] = core.topics().get(topics[i]);
+        }
+        subscriber = core.subscribe(ctx, resolved, filter, 10, ReplayStart.LIVE, connectionId);
+        return subscriber;
+    }
+
     /**
      * The frames written, in order. A run of events may arrive as one buffer: the stream is split back into
      * frames after each blank line, which only ever ends a frame.
@@ -131,6 +149,84 @@ class FanoutCoreTest {
                 "id: " + b + "\nevent: order:paid\ndata: two\ndata: lines\n\n"), drainOutbound());
         assertEquals(FIRST_ID, a);
         assertEquals(2, metrics.delivered());
+    }
+
+    @Test
+    void connectionEventReachesItsStreamInIdOrderAndIsNeverRetained() {
+        start(10);
+        subscribeAs("n1-1", TypeFilter.ALL, "t");
+        long a = publish("t", "message", "before");
+        CommitResult own = publishTo("n1-1", "note", "just you");
+        long b = publish("t", "message", "after");
+        assertEquals(1, own.sent(), "sent counts the one stream that holds the connection");
+        long c = own.ids()[0];
+        assertTrue(a < c && c < b, "the connection event is numbered with the others");
+        assertEquals(List.of("id: " + a + "\ndata: before\n\n", "id: " + c + "\nevent: note\ndata: just you\n\n",
+                "id: " + b + "\ndata: after\n\n"), drainOutbound());
+        assertEquals(2, core.topics().get("t").history().size(), "only the topic's events are retained");
+        assertEquals(1, core.topics().size(), "a connection event creates no topic");
+        assertEquals(3, metrics.delivered());
+    }
+
+    @Test
+    void connectionEventForAStreamNotHereIsCountedZeroAndDropped() {
+        start(10);
+        subscribeAs("n1-1", TypeFilter.ALL, "t");
+        CommitResult other = publishTo("n1-2", "message", "not for n1-1");
+        assertEquals(0, other.sent());
+        assertTrue(core.holdsConnection("n1-1"));
+        assertFalse(core.holdsConnection("n1-2"));
+        long next = publish("t", "message", "x");
+        assertTrue(next > other.ids()[0], "its id is used up all the same");
+        assertEquals(List.of("id: " + next + "\ndata: x\n\n"), drainOutbound());
+    }
+
+    @Test
+    void connectionEventHonoursTheStreamsTypeFilter() {
+        start(10);
+        subscribeAs("n1-1", TypeFilter.of(List.of("keep")), "t");
+        publishTo("n1-1", "drop", "no");
+        long kept = publishTo("n1-1", "keep", "yes").ids()[0];
+        assertEquals(List.of("id: " + kept + "\nevent: keep\ndata: yes\n\n"), drainOutbound());
+    }
+
+    @Test
+    void connectionEventToALaggingStreamClosesItAsASlowConsumer() {
+        start(10);
+        subscribeAs("n1-1", TypeFilter.ALL, "t");
+        setWritable(false);
+        publish("t", "message", "skipped");
+        assertEquals(List.of(), drainOutbound());
+        assertTrue(subscriber.isLagging());
+        publishTo("n1-1", "message", "cannot be caught up");
+        drainOutbound();
+        assertFalse(channel.isOpen(), "history lacks the event, so the stream resumes instead");
+        assertEquals(1, metrics.slowConsumerDisconnects());
+    }
+
+    @Test
+    void connectionEventToAFullSocketIsWrittenAndTheStreamLagsAfterIt() {
+        start(10);
+        subscribeAs("n1-1", TypeFilter.ALL, "t");
+        setWritable(false);
+        long own = publishTo("n1-1", "message", "own").ids()[0];
+        long later = publish("t", "message", "later");
+        assertEquals(List.of("id: " + own + "\ndata: own\n\n"), drainOutbound());
+        assertTrue(subscriber.isLagging());
+        setWritable(true);
+        assertEquals(List.of("id: " + later + "\ndata: later\n\n"), drainOutbound(), "caught up after it");
+        assertTrue(channel.isOpen());
+    }
+
+    @Test
+    void aStreamLeavesTheConnectionDirectoryWhenItCloses() {
+        start(10);
+        subscribeAs("n1-1", TypeFilter.ALL, "t");
+        assertEquals(1, core.connectionCount());
+        subscriber.unregister();
+        assertEquals(0, core.connectionCount());
+        assertEquals(0, publishTo("n1-1", "message", "gone").sent());
+        assertEquals(List.of(), drainOutbound());
     }
 
     @Test

@@ -49,7 +49,7 @@ class LatestValueTest {
 
     private long publish(String key, String data) {
         ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, "tick", data);
-        CommitResult r = core.commit(List.of(new EncodedEvent("t", "tick", frame, new byte[0], key)));
+        CommitResult r = core.commit(List.of(EncodedEvent.keyed("t", "tick", frame, new byte[0], key)));
         assertNotNull(r);
         stream.channel.runPendingTasks();
         return r.ids()[0];
@@ -140,7 +140,7 @@ class LatestValueTest {
         try {
             for (String key : List.of("a", "b", "a", "c", "a")) {
                 ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, "tick", key);
-                assertNotNull(small.commit(List.of(new EncodedEvent("t", "tick", frame, new byte[0], key))));
+                assertNotNull(small.commit(List.of(EncodedEvent.keyed("t", "tick", frame, new byte[0], key))));
             }
             stream.channel.runPendingTasks();
             List<Event> kept = new ArrayList<>();

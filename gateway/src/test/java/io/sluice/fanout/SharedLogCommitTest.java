@@ -96,6 +96,23 @@ class SharedLogCommitTest {
     }
 
     @Test
+    void onlyTheNodeHoldingTheConnectionDeliversItsEventAndEveryNodeUsesUpTheId() {
+        core.subscribe(ctx, new Topic[] {core.topics().get("t")}, TypeFilter.ALL, 100, ReplayStart.LIVE, "n7-1");
+        List<EncodedEvent> batch = new ArrayList<>();
+        for (String connection : List.of("n7-1", "n8-1")) {
+            ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, "message", "to " + connection);
+            batch.add(new EncodedEvent("connection/" + connection, "message", frame, new byte[0], null, connection));
+        }
+        long mine = id(MS, 0);
+        long theirs = id(MS, 1);
+        assertEquals(2, core.commitAssigned(batch, new long[] {mine, theirs}, new long[] {MS, MS},
+                new long[] {System.nanoTime(), System.nanoTime()}));
+        assertEquals("id: " + mine + "\ndata: to n7-1\n\n", drain());
+        assertEquals(theirs, core.lastAssignedId());
+        assertEquals(0, core.topics().get("t").history().size());
+    }
+
+    @Test
     void knownIdsStartAtTheFirstEventReadAndMayRunAheadOfThisNodeByAMoment() {
         assertFalse(core.isKnownId(id(MS, 0)), "nothing is known before the first read");
         commit(id(MS, 3), id(MS, 4));

@@ -2,6 +2,7 @@ package io.sluice.metrics;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.api.CloseReason;
 import io.sluice.testing.PrometheusText;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,8 @@ class MicrometerMetricsTest {
     @Test
     void countsAreTheWrappedCountsAndLatencyLandsInItsBucket() {
         metrics.streamOpened();
+        metrics.streamOpened();
+        metrics.streamClosed(CloseReason.DISCONNECTED);
         metrics.eventsPublished(4);
         metrics.eventsDelivered(7);
         metrics.eventsReplayed(2);
@@ -48,6 +51,8 @@ class MicrometerMetricsTest {
         PrometheusText text = scrape();
         assertEquals(1, text.value("sluice_connections"));
         assertEquals(4, text.value("sluice_events_published_total"));
+        assertEquals(1, text.value("sluice_streams_closed_total", "reason", "disconnected"));
+        assertEquals(0, text.value("sluice_streams_closed_total", "reason", "client_closed"), "every reason from start-up");
         assertEquals(7, text.value("sluice_events_delivered_total"));
         assertEquals(2, text.value("sluice_replayed_events_total"));
         assertEquals(1, text.value("sluice_slow_consumer_disconnects_total"));

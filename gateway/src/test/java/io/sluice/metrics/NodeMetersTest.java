@@ -34,7 +34,7 @@ class NodeMetersTest {
     private final AtomicBoolean backplaneUp = new AtomicBoolean(true);
     private final NodeMeters meters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
             backplaneUp::get, ready::get, 500, () -> core.topics().size(), core::historyEvents, core::historyBytes,
-            null));
+            () -> 2, () -> 5, null));
 
     @AfterEach
     void close() {
@@ -61,6 +61,8 @@ class NodeMetersTest {
         assertEquals(0, scrape().value("sluice_backplane_up"));
         core.topics().get("x");
         assertEquals(1, scrape().value("sluice_topics"));
+        assertEquals(2, scrape().value("sluice_presence_topics"));
+        assertEquals(5, scrape().value("sluice_presence_entries"));
     }
 
     @Test
@@ -99,7 +101,8 @@ class NodeMetersTest {
         AtomicReference<Double> age = new AtomicReference<>(Double.NaN);
         PrometheusMeterRegistry withJwks = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         NodeMeters jwksMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
-                backplaneUp::get, ready::get, 500, () -> 0, () -> 0, () -> 0, new NodeMeters.Jwks(failures::get, age::get)));
+                backplaneUp::get, ready::get, 500, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0,
+                new NodeMeters.Jwks(failures::get, age::get)));
         try {
             jwksMeters.bindTo(withJwks);
             PrometheusText before = PrometheusText.parse(withJwks.scrape());

@@ -1,6 +1,7 @@
 package io.sluice.stream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -20,6 +21,8 @@ import io.sluice.fanout.FanoutCore;
 import io.sluice.http.PipelineNames;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.metrics.GatewayMetrics;
+import io.sluice.presence.PresenceHub;
+import io.sluice.presence.PresenceTopics;
 import io.sluice.testing.IdleDashboard;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,8 +89,11 @@ class StreamRejectionTest {
         loopChannel = new EmbeddedChannel();
         core = new FanoutCore(loopChannel.eventLoop(), config.historySize(), 1024, config.heartbeatInterval().toNanos(),
                 metrics);
-        endpoints = new Endpoints(config, core, POLICY, new LocalBackplane(core), metrics, () -> null, () -> null,
-                new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE), IdleDashboard.on(loopChannel.eventLoop()));
+        LocalBackplane backplane = new LocalBackplane(core);
+        endpoints = new Endpoints(config, core, POLICY, backplane, metrics, () -> null, () -> null,
+                new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE), IdleDashboard.on(loopChannel.eventLoop()),
+                PresenceHub.start(PresenceTopics.of(List.of()), loopChannel.eventLoop(), PooledByteBufAllocator.DEFAULT,
+                        backplane.control()));
         loopChannel.pipeline().addLast(endpoints.publicInitializer());
     }
 
