@@ -5,6 +5,7 @@ import io.sluice.testing.Await;
 import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.HeadlessChromium;
 import io.sluice.testing.HttpTestClient;
+import io.sluice.testing.RawResponse;
 import io.sluice.testing.LogCapture;
 import io.sluice.testing.PageServer;
 import io.sluice.testing.TestTokens;
@@ -36,9 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code allowedOrigins}), against a real gateway on loopback. The page's harness ({@code client-harness.js}) records
  * what handlers, status listeners and token functions see; the gateway's access log shows what reached it. After
  * every test, no request line the gateway logged carries a token.
- *
- * <p>Not here: the {@code disconnect} event (CONTRACT §11), whose endpoint does not exist yet; clients/js unit-tests
- * the client's side of it against a fake gateway.
  */
 class ClientEndToEndTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
@@ -224,6 +222,42 @@ class ClientEndToEndTest {
         Await.holds(() -> count(once) == 1 && count(twice) == 2 && count(l -> l.contains(STREAM_GET)) == 3,
                 Duration.ofMillis(2500), () -> "exactly three stream requests, saw " + accessLog.messages());
         assertEquals("unauthorized", record("function").get("status"));
+    }
+
+    /**
+     * CONTRACT §11 and §14: a backend logs a user out everywhere; the client that gets {@code disconnect} with
+     * {@code reconnect: false} stops with {@code closed} and never comes back, while one told {@code reconnect: true}
+     * reconnects after the server's {@code retry:}.
+     */
+    @Test
+    void disconnectWithoutReconnectClosesTheClientAndWithReconnectItComesBack() {
+        startGateway("--jwt-secret=" + TestTokens.SECRET, "--publish-keys=" + TestTokens.PUBLISH_KEY);
+        openPage();
+        // each reads only what every user may: broadcast (and, implicitly, user/<sub>)
+        start("alice", Map.of("topics", List.of("broadcast"), "token", mint("alice", Instant.now().plusSeconds(600))));
+        start("bob", Map.of("topics", List.of("broadcast"), "token", mint("bob", Instant.now().plusSeconds(600))));
+        awaitStatus("alice", "open");
+        awaitStatus("bob", "open");
+
+        disconnect("alice", "{\"reason\":\"logged out\",\"reconnect\":false}");
+        awaitStatus("alice", "closed");
+        assertEquals("disconnected", detail(lastStatus("alice")).get("reason"));
+        Predicate<String> aliceStreams = l -> l.contains(STREAM_GET) && l.contains(" user=alice ");
+        Await.holds(() -> count(aliceStreams) == 1, Duration.ofMillis(2 * RECONNECT_MILLIS + 500),
+                () -> "alice's client must not reconnect; saw " + accessLog.messages());
+
+        disconnect("bob", "{\"reason\":\"moved\",\"reconnect\":true}");
+        Await.until(() -> field(statuses("bob"), "status").equals(List.of("connecting", "open", "reconnecting", "open")),
+                DEADLINE, () -> "bob reconnects after the retry: and is open again: " + statuses("bob"));
+        assertEquals(1L, count(l -> l.contains(STREAM_GET) && l.contains(" user=bob ") && l.contains("close=disconnected")));
+    }
+
+    /** {@code POST /v1/users/{user}/disconnect} with the publish key; asserts it ended at least one stream. */
+    private void disconnect(String user, String body) {
+        RawResponse r = HttpTestClient.post(GatewayFixture.HOST, gateway.port(), "/v1/users/" + user + "/disconnect",
+                "application/json", body, Map.of("Authorization", "Bearer " + TestTokens.PUBLISH_KEY));
+        assertEquals(200, r.status(), r::toString);
+        assertEquals("{\"disconnected\":1}", r.body());
     }
 
     @Test
