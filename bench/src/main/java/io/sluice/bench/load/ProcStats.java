@@ -134,15 +134,38 @@ final class ProcStats {
 
     /** {@code jcmd PID GC.run}, waiting up to 60 s; false when it failed. */
     static boolean fullGc(long pid) {
+        return jcmd(pid, "GC.run") != null;
+    }
+
+    /**
+     * {@code jcmd PID COMMAND}'s output (stdout and stderr), waiting up to 60 s; null when it could not run, did not
+     * finish in time or exited non-zero. {@code GC.class_histogram} and {@code GC.run} run a full GC first.
+     */
+    static String jcmd(long pid, String command) {
+        Path out = null;
         try {
-            Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+            // Into a file, not a pipe: a histogram outgrows a pipe's buffer, and the wait below keeps its time limit.
+            out = Files.createTempFile("sluice-jcmd", ".txt");
+            Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? Files.readString(out, StandardCharsets.UTF_8) : null;
         } catch (IOException e) {
-            return false;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a file left in the temporary directory; nothing else depends on it
+                }
+            }
         }
     }
 }
