@@ -20,8 +20,10 @@ import java.time.temporal.ChronoUnit;
  * run shows what grows. Each sample reads the gateway's RSS ({@code /proc/PID/status}), runs
  * {@code jcmd PID GC.class_histogram} (a full GC, then the live objects by class: its total is the heap after GC),
  * then reads {@code --metrics-url} (history, topics, evictions, direct memory, streams; read after the GC, so
- * {@code jvm_gc_live_data_size_bytes} is that GC's). The full GC pauses the gateway once per sample; that is the
- * price of a heap figure without garbage in it.
+ * {@code jvm_gc_live_data_size_bytes} is that GC's). RSS is also split: the part inside the Java heap's reserved range
+ * ({@code /proc/PID/smaps}; the range from {@code jcmd PID GC.heap_info} once), which grows until the JVM has touched
+ * the heap it may use, and the rest (direct memory, metaspace, code, stacks, malloc). The full GC pauses the gateway
+ * once per sample; that is the price of a heap figure without garbage in it.
  *
  * <p>Threading: the coordinator thread only, one sample at a time (a sample takes about a second: the jcmd JVM).
  */
@@ -43,6 +45,9 @@ final class GatewaySampler implements AutoCloseable {
     private final HttpClient http;
     private Generator previous;
     private int count;
+    /** The Java heap's reserved range, from jcmd GC.heap_info at the first sample; null when it could not be read. */
+    private long[] heapRange;
+    private boolean heapRangeRead;
 
     /** Samples {@code pid} (and {@code metricsUrl}, when not null); times count from {@code t0} (nanoTime). */
     GatewaySampler(LoadOptions.Sampling sampling, long pid, long t0) throws IOException {
@@ -61,7 +66,13 @@ final class GatewaySampler implements AutoCloseable {
     /** Takes one sample and appends its line; {@code g} is the generator's figures now. */
     void sample(Generator g) throws IOException {
         Instant at = Instant.now();
+        if (!heapRangeRead) {
+            heapRangeRead = true;
+            String info = ProcStats.jcmd(pid, "GC.heap_info");
+            heapRange = info == null ? null : ProcStats.heapRange(info);
+        }
         long rss = ProcStats.rssKiB(Long.toString(pid));
+        long rssHeap = heapRange == null ? -1 : ProcStats.rssKiBWithin(Long.toString(pid), heapRange[0], heapRange[1]);
         String histogramText = ProcStats.jcmd(pid, "GC.class_histogram");
         ClassHistogram histogram = histogramText == null ? null : ClassHistogram.parse(histogramText, TOP_CLASSES);
         String metricsError = null;
@@ -91,7 +102,7 @@ final class GatewaySampler implements AutoCloseable {
         j.writeNumberField("sampleSeconds", Summary.round(Duration.between(at, Instant.now()).toNanos() / 1e9));
         String histogramError = histogramText == null ? "jcmd " + pid + " GC.class_histogram failed"
                 : histogram == null ? "no Total line in jcmd's class histogram" : null;
-        writeGateway(j, rss, histogram, histogramError, metrics, metricsError);
+        writeGateway(j, rss, rssHeap, histogram, histogramError, metrics, metricsError);
         writeGenerator(j, g);
         j.writeEndObject();
         j.flush();
@@ -101,10 +112,12 @@ final class GatewaySampler implements AutoCloseable {
         count++;
     }
 
-    private void writeGateway(JsonGenerator j, long rss, ClassHistogram histogram, String histogramError,
+    private void writeGateway(JsonGenerator j, long rss, long rssHeap, ClassHistogram histogram, String histogramError,
             PrometheusText m, String metricsError) throws IOException {
         j.writeObjectFieldStart("gateway");
         number(j, "rssKiB", rss < 0 ? null : (double) rss);
+        // Of it, the pages of the Java heap's range the JVM has touched: at most -Xmx, reached as G1 uses its regions.
+        number(j, "rssHeapKiB", rssHeap < 0 ? null : (double) rssHeap);
         number(j, "heapLiveBytes", histogram == null ? null : (double) histogram.bytes());
         number(j, "heapLiveObjects", histogram == null ? null : (double) histogram.instances());
         if (histogramError != null) {

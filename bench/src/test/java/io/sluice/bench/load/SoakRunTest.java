@@ -64,6 +64,7 @@ class SoakRunTest {
             for (String line : lines) {
                 Map<?, ?> s = (Map<?, ?>) parse(line);
                 assertTrue((Long) get(s, "gateway", "rssKiB") > 0, line);
+                assertTrue((Long) get(s, "gateway", "rssHeapKiB") > 0, line);
                 assertTrue((Long) get(s, "gateway", "heapLiveBytes") > 0, line);
                 assertNotNull(get(s, "gateway", "topics"), line);
                 assertNotNull(get(s, "gateway", "historyBytes"), line);
