@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 
@@ -304,6 +305,59 @@ def soak_verdict(samples):
     return rows, first, last
 
 
+def g1_young(folder, samples, window):
+    """From the gateway's gc.log: (most Eden regions in use at a young GC, largest Eden target) between the full GCs
+    of the first and the last sample of window (each sample's class histogram is one "Heap Inspection Initiated GC",
+    in order), and the region size; None when the log does not allow it."""
+    path = os.path.join(folder, "gc.log")
+    if not os.path.exists(path):
+        return None
+    inspections, eden, region = [], [], None
+    with open(path) as f:
+        for line in f:
+            m = re.search(r"\]\[([0-9.]+)s\] GC\(\d+\) Pause Full \(Heap Inspection Initiated GC\) \d", line)
+            if m:
+                inspections.append(float(m.group(1)))
+            m = re.search(r"\]\[([0-9.]+)s\] GC\(\d+\) Eden regions: (\d+)->\d+\((\d+)\)", line)
+            if m:
+                eden.append((float(m.group(1)), int(m.group(2)), int(m.group(3))))
+            m = re.search(r"Heap Region Size: (\S+)", line)
+            if m:
+                region = m.group(1)
+    if len(inspections) != len(samples):
+        return None
+    lo, hi = inspections[window[0]], inspections[window[-1]]
+    inside = [(used, target) for t, used, target in eden if lo <= t <= hi]
+    if not inside:
+        return None
+    return max(u for u, _ in inside), max(t for _, t in inside), region
+
+
+def rss_note(folder, samples, rows, first, last, meta):
+    """When RSS is not flat but RSS outside the heap is: how much of the growth is the heap's, and G1's young generation
+    in both windows, from gc.log."""
+    flat = {r[0]: r[5] for r in rows}
+    if flat.get("RSS") is not False or flat.get("RSS outside the Java heap's range") is not True:
+        return None
+    heap = lambda i: (get(samples[i], "gateway", "rssHeapKiB") or 0) / 1024
+    xmx = re.search(r"-Xmx(\d+)([gGmM])", meta.get("gatewayJvm", ""))
+    xmx_mib = None if not xmx else int(xmx.group(1)) * (1024 if xmx.group(2) in "gG" else 1)
+    outside = max(rss_outside_heap(samples[i]) for i in last)
+    text = (f"RSS grew only inside the Java heap's reserved range: the heap's resident part was at most "
+            f"{num(max(heap(i) for i in first))} MiB in the first window and {num(max(heap(i) for i in last))} MiB in "
+            f"the last, while the live heap after GC and the RSS outside the heap stayed flat. With `-Xms` = `-Xmx` the "
+            f"heap is committed at start but its pages become resident only when G1 first uses them")
+    young = [g1_young(folder, samples, w) for w in (first, last)]
+    if None not in young:
+        text += (f"; G1 grew its young generation over the run (gc.log: at most {young[0][0]} Eden regions in use and "
+                 f"a target of {young[0][1]} in the first window, {young[1][0]} and {young[1][1]} in the last; regions "
+                 f"of {young[0][2]})")
+    if xmx_mib:
+        text += (f". That growth stops at `-Xmx` ({num(xmx_mib)} MiB): RSS is bounded by about {num(xmx_mib + outside)} "
+                 f"MiB at this load (`-Xmx` plus the RSS outside the heap)")
+    return text + "."
+
+
 def class_growth(samples, a, b, n=6):
     """The classes whose live bytes grew most from sample a to sample b (each sample keeps its largest classes)."""
     def table(s):
@@ -380,7 +434,10 @@ def render_soak(folder, w, root):
     w("")
     grown = [r[0] for r in rows if r[5] is False]
     if grown:
-        w(f"**Not flat: {', '.join(grown)}.** What grew, by class (live bytes from the histograms):\n")
+        note = rss_note(folder, samples, rows, first, last, meta)
+        if note:
+            w(f"**Not flat: {', '.join(grown)}.** {note}\n")
+        w(f"{'What grew' if not note else 'In the heap'}, by class (live bytes from the histograms):\n")
     else:
         w("**Every figure stayed flat.** For the record, the classes that grew most between the first compared "
           "sample and the last (live bytes from the histograms):\n")
