@@ -1,4 +1,4 @@
-# Sourced by bench/run-scenarios.sh and bench/run-nchan-compare.sh (not run on its own): the jars, the pinned gateway's
+# Sourced by bench/run-scenarios.sh, run-nchan-compare.sh and run-soak.sh (not run on its own): the jars, the pinned gateway's
 # JVM flags and options, and starting and stopping it. The gateway runs pinned to CPU 1 with one event loop; the load
 # generator runs pinned to CPU 0. Callers run from the repository root under `set -euo pipefail`.
 

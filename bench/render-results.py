@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
 """Renders bench/RESULTS.md from one run folder of bench/run-scenarios.sh (JMH json + load summaries) and, when there
 are any, the run folders of bench/run-nchan-compare.sh next to it (the Sluice / nchan section; each scenario from the
-newest folder that ran it, so a re-run of one scenario updates only its rows).
+newest folder that ran it, so a re-run of one scenario updates only its rows) and the newest bench/run-soak.sh folder
+(the soak section: the gateway's memory and state per minute, and whether they stayed flat).
 
-    render-results.py RUN_DIR GATEWAY_JVM IDLE_JVM"""
+    render-results.py RUN_DIR GATEWAY_JVM IDLE_JVM
+    render-results.py --soak SOAK_DIR        (only the soak section of that folder: its report.md)"""
 import glob
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 
-run_dir, gateway_jvm, idle_jvm = sys.argv[1], sys.argv[2], sys.argv[3]
+SOAK_ONLY = len(sys.argv) == 3 and sys.argv[1] == "--soak"
+if SOAK_ONLY:
+    run_dir = sys.argv[2]
+else:
+    run_dir, gateway_jvm, idle_jvm = sys.argv[1], sys.argv[2], sys.argv[3]
 # bench/run-nchan-compare.sh folders, oldest first: each scenario is rendered from the newest one that ran it.
 nchan_runs = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(run_dir)), "*-nchan")))
+# bench/run-soak.sh folders, oldest first: the newest is rendered.
+soak_runs = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(run_dir)), "*-soak")))
 
 
 def sh(cmd):
@@ -228,8 +237,243 @@ def render_nchan(folders, w):
       "and a backlog from the warm-up sent in the window shows as more than 10,000 publishes/s achieved (a).")
 
 
+# ---- soak (bench/run-soak.sh) ----
+
+SOAK_SETTLE_MIN = 3     # "the first minutes": samples before this are start-up, not compared
+SOAK_WINDOW = 3         # samples per compared window (one whole --soak-burst cycle of 3 minutes at 1 sample/min)
+SOAK_FLAT = 0.10        # flat: the late window's largest value within 10 % of the settled window's largest
+MIB = 1024 * 1024
+
+# label, unit, value of a sample (None when not measured)
+def rss_outside_heap(s):
+    rss, heap = get(s, "gateway", "rssKiB"), get(s, "gateway", "rssHeapKiB")
+    return None if rss is None or heap is None else (rss - heap) / 1024
+
+
+SOAK_SERIES = [
+    ("RSS", "MiB", lambda s: None if get(s, "gateway", "rssKiB") is None else get(s, "gateway", "rssKiB") / 1024),
+    ("RSS outside the Java heap's range", "MiB", rss_outside_heap),
+    ("heap after full GC (live objects)", "MiB",
+     lambda s: None if get(s, "gateway", "heapLiveBytes") is None else get(s, "gateway", "heapLiveBytes") / MIB),
+    ("direct memory, JVM (jvm_buffer_memory_used_bytes{id=\"direct\"})", "MiB",
+     lambda s: None if get(s, "gateway", "directBufferBytes") is None else get(s, "gateway", "directBufferBytes") / MIB),
+    ("direct memory, Netty's pool (netty_allocator_memory_used_bytes)", "MiB",
+     lambda s: None if get(s, "gateway", "nettyDirectBytes") is None else get(s, "gateway", "nettyDirectBytes") / MIB),
+    ("sluice_topics", "", lambda s: get(s, "gateway", "topics")),
+    ("sluice_history_bytes", "MiB",
+     lambda s: None if get(s, "gateway", "historyBytes") is None else get(s, "gateway", "historyBytes") / MIB),
+    ("sluice_history_events", "", lambda s: get(s, "gateway", "historyEvents")),
+]
+
+
+def soak_samples(folder):
+    path = os.path.join(folder, "samples.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def delta(samples, i, *keys):
+    """The increase of a cumulative figure from sample i-1 to sample i, or None."""
+    if i == 0:
+        return None
+    a, b = get(samples[i - 1], *keys), get(samples[i], *keys)
+    return None if a is None or b is None else b - a
+
+
+def soak_verdict(samples):
+    """Per series: (label, unit, settled window max, late window max, change, flat?, min and max from the settle point
+    on), or None when the run is too short to compare; and the indices of the two windows."""
+    settled = [i for i, s in enumerate(samples) if s["t"] >= SOAK_SETTLE_MIN * 60 - 5]
+    if len(settled) < SOAK_WINDOW + 1:
+        return None, [], []
+    first = settled[:SOAK_WINDOW]
+    last = list(range(len(samples) - SOAK_WINDOW, len(samples)))
+    rows = []
+    for label, unit, fn in SOAK_SERIES:
+        a = [fn(samples[i]) for i in first]
+        b = [fn(samples[i]) for i in last]
+        every = [fn(samples[i]) for i in settled]
+        if None in a or None in b:
+            rows.append((label, unit, None, None, None, None, None, None))
+            continue
+        change = None if max(a) == 0 else max(b) / max(a) - 1
+        flat = max(b) <= max(a) * (1 + SOAK_FLAT)
+        rows.append((label, unit, max(a), max(b), change, flat, min(v for v in every if v is not None),
+                     max(v for v in every if v is not None)))
+    return rows, first, last
+
+
+def g1_young(folder, samples, window):
+    """From the gateway's gc.log: (most Eden regions in use at a young GC, largest Eden target) between the full GCs
+    of the first and the last sample of window (each sample's class histogram is one "Heap Inspection Initiated GC",
+    in order), and the region size; None when the log does not allow it."""
+    path = os.path.join(folder, "gc.log")
+    if not os.path.exists(path):
+        return None
+    inspections, eden, region = [], [], None
+    with open(path) as f:
+        for line in f:
+            m = re.search(r"\]\[([0-9.]+)s\] GC\(\d+\) Pause Full \(Heap Inspection Initiated GC\) \d", line)
+            if m:
+                inspections.append(float(m.group(1)))
+            m = re.search(r"\]\[([0-9.]+)s\] GC\(\d+\) Eden regions: (\d+)->\d+\((\d+)\)", line)
+            if m:
+                eden.append((float(m.group(1)), int(m.group(2)), int(m.group(3))))
+            m = re.search(r"Heap Region Size: (\S+)", line)
+            if m:
+                region = m.group(1)
+    if len(inspections) != len(samples):
+        return None
+    lo, hi = inspections[window[0]], inspections[window[-1]]
+    inside = [(used, target) for t, used, target in eden if lo <= t <= hi]
+    if not inside:
+        return None
+    return max(u for u, _ in inside), max(t for _, t in inside), region
+
+
+def rss_note(folder, samples, rows, first, last, meta):
+    """When RSS is not flat but RSS outside the heap is: how much of the growth is the heap's, and G1's young generation
+    in both windows, from gc.log."""
+    flat = {r[0]: r[5] for r in rows}
+    if flat.get("RSS") is not False or flat.get("RSS outside the Java heap's range") is not True:
+        return None
+    heap = lambda i: (get(samples[i], "gateway", "rssHeapKiB") or 0) / 1024
+    xmx = re.search(r"-Xmx(\d+)([gGmM])", meta.get("gatewayJvm", ""))
+    xmx_mib = None if not xmx else int(xmx.group(1)) * (1024 if xmx.group(2) in "gG" else 1)
+    outside = max(rss_outside_heap(samples[i]) for i in last)
+    text = (f"RSS grew only inside the Java heap's reserved range: the heap's resident part was at most "
+            f"{num(max(heap(i) for i in first))} MiB in the first window and {num(max(heap(i) for i in last))} MiB in "
+            f"the last, while the live heap after GC and the RSS outside the heap stayed flat. With `-Xms` = `-Xmx` the "
+            f"heap is committed at start but its pages become resident only when G1 first uses them")
+    young = [g1_young(folder, samples, w) for w in (first, last)]
+    if None not in young:
+        text += (f"; G1 grew its young generation over the run (gc.log: at most {young[0][0]} Eden regions in use and "
+                 f"a target of {young[0][1]} in the first window, {young[1][0]} and {young[1][1]} in the last; regions "
+                 f"of {young[0][2]})")
+    if xmx_mib:
+        text += (f". That growth stops at `-Xmx` ({num(xmx_mib)} MiB): RSS is bounded by about {num(xmx_mib + outside)} "
+                 f"MiB at this load (`-Xmx` plus the RSS outside the heap)")
+    return text + "."
+
+
+def class_growth(samples, a, b, n=6):
+    """The classes whose live bytes grew most from sample a to sample b (each sample keeps its largest classes)."""
+    def table(s):
+        return {c["class"]: (c["bytes"], c["objects"]) for c in s.get("topClasses") or []}
+    ta, tb = table(samples[a]), table(samples[b])
+    floor_a = min((v[0] for v in ta.values()), default=0)
+    out = []
+    for cls, (bytes_b, objects_b) in tb.items():
+        bytes_a, objects_a = ta.get(cls, (None, None))
+        grew = bytes_b - (bytes_a if bytes_a is not None else floor_a)
+        out.append((grew, cls, bytes_a, bytes_b, objects_a, objects_b))
+    out.sort(reverse=True)
+    return out[:n], floor_a
+
+
+def render_soak(folder, w, root):
+    samples = soak_samples(folder)
+    meta = load("run", folder) or {}
+    summary = load("soak", folder)
+    m = machine_of(folder)
+    w(f"## Soak: bounded state over {meta.get('minutes', '?')} minutes (`bench/run-soak.sh`, issue 11 item 7)\n")
+    w(f"Run `{os.path.relpath(folder, root)}`: `{meta.get('command', '?')}`, {meta.get('timeStart', '?')} to "
+      f"{meta.get('timeEnd', 'not finished')} (UTC); load average (1, 5, 15 min) at start {meta.get('loadAverageStart', '?')}, "
+      f"at end {meta.get('loadAverageEnd', '?')} (the machine is shared with other engineers' builds and tests); "
+      f"{m['cpu']}, {m['memory']}, {m['java']}, open files per process {m['open_files']}.\n")
+    w(f"- Gateway: fresh process pinned to CPU 1 (`taskset -c 1`), JVM `{meta.get('gatewayJvm', '?')}` (the systemd "
+      f"unit's flags halved), options `{meta.get('gatewayFlags', '?')}`.")
+    w(f"- Load generator (pinned to CPU 0): `LoadGenerator {meta.get('generatorArgs', '?')}`.")
+    w("- Each sample: the gateway's RSS (`/proc/<pid>/status` VmRSS; in brackets the part outside the Java heap's "
+      "reserved range, from `/proc/<pid>/smaps`: direct memory, metaspace, code, thread stacks, malloc; the heap's own "
+      "part grows until G1 has touched the regions it uses, at most `-Xmx`), then `jcmd <pid> GC.class_histogram` (a full GC, "
+      "then the live objects by class: their total is the heap after GC, and the 25 largest classes are kept), then "
+      "`/metrics` on the management port (read after that GC). Rates are the generator's over the minute before the "
+      "sample; evictions and cut streams are the increase over that minute. The forced full GC pauses the gateway once "
+      "a minute.\n")
+    if not samples:
+        w("No samples were written (`samples.jsonl` is missing or empty).\n")
+        return
+    w("| min | RSS MiB (outside heap) | heap after GC MiB | direct MiB (JVM / Netty pool) | topics | history MiB "
+      "| history events | evicted count / age / bytes | streams open (gateway) | cut loose | publish /s | publish KiB/s "
+      "| deliveries /s | new streams /s | sample s |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for i, s in enumerate(samples):
+        g = s.get("gateway", {})
+        q = s.get("generator", {})
+        ev = [delta(samples, i, "gateway", "evictions", r) for r in ("count", "age", "bytes")]
+        cut = delta(samples, i, "gateway", "slowConsumerDisconnects")
+        vals = [fn(s) for _, _, fn in SOAK_SERIES]
+        w(f"| {s['t'] / 60:.0f} | {num(vals[0])} ({num(vals[1])}) | {num(vals[2])} | {num(vals[3])} / {num(vals[4])} "
+          f"| {num(vals[5])} | {num(vals[6])} | {num(vals[7])} | {' / '.join(num(v) for v in ev)} "
+          f"| {num(g.get('connections'))} "
+          f"| {num(cut)} | {num(q.get('publishPerSec'))} | {num(q.get('publishKiBPerSec'))} "
+          f"| {num(q.get('deliveriesPerSec'))} | {num(q.get('renewalsPerSec'))} | {num(s.get('sampleSeconds'))} |")
+    w("")
+    rows, first, last = soak_verdict(samples)
+    if rows is None:
+        w(f"Too short to judge: fewer than {SOAK_WINDOW + 1} samples from minute {SOAK_SETTLE_MIN} on.\n")
+        return
+    mins = lambda idx: f"{samples[idx[0]]['t'] / 60:.0f}–{samples[idx[-1]]['t'] / 60:.0f}"
+    w(f"**Verdict.** A figure is flat when its largest value in the last {SOAK_WINDOW} samples (minutes {mins(last)}) "
+      f"is within {SOAK_FLAT:.0%} of its largest in minutes {mins(first)} (minutes 0–{SOAK_SETTLE_MIN - 1} are start-up: "
+      f"JIT, heap regions first touched, history filling to its bounds). Each window spans one whole 3-minute burst "
+      f"cycle, so both hold a burst.\n")
+    w(f"| figure | largest, minutes {mins(first)} | largest, minutes {mins(last)} | change | range from minute "
+      f"{SOAK_SETTLE_MIN} | flat |")
+    w("|---|---|---|---|---|---|")
+    for label, unit, a, b, change, flat, lo, hi in rows:
+        u = f" {unit}" if unit else ""
+        if a is None:
+            w(f"| {label} | – | – | – | – | not measured |")
+            continue
+        w(f"| {label} | {num(a)}{u} | {num(b)}{u} | {'–' if change is None else f'{change:+.1%}'} "
+          f"| {num(lo)}–{num(hi)}{u} | {'yes' if flat else '**no**'} |")
+    w("")
+    grown = [r[0] for r in rows if r[5] is False]
+    if grown:
+        note = rss_note(folder, samples, rows, first, last, meta)
+        if note:
+            w(f"**Not flat: {', '.join(grown)}.** {note}\n")
+        w(f"{'What grew' if not note else 'In the heap'}, by class (live bytes from the histograms):\n")
+    else:
+        w("**Every figure stayed flat.** For the record, the classes that grew most between the first compared "
+          "sample and the last (live bytes from the histograms):\n")
+    growth, floor = class_growth(samples, first[0], len(samples) - 1)
+    w(f"| class | minute {samples[first[0]]['t'] / 60:.0f} bytes (objects) | minute {samples[-1]['t'] / 60:.0f} bytes "
+      f"(objects) | change |")
+    w("|---|---|---|---|")
+    for grew, cls, ba, bb, oa, ob in growth:
+        before = f"< {num(floor)} (not in the 25 largest)" if ba is None else f"{num(ba)} ({num(oa)})"
+        w(f"| `{cls}` | {before} | {num(bb)} ({num(ob)}) | {grew:+,} |")
+    w("")
+    if summary:
+        soak = summary.get("soak", {})
+        pub = summary.get("publish", {})
+        gw = summary.get("gateway", {})
+        drawn = soak.get("eventsDrawn", {})
+        total_ev = [get(samples[-1], "gateway", "evictions", r) for r in ("count", "age", "bytes")]
+        w(f"Over the whole run: {num(soak.get('streamsRenewed'))} streams renewed with fresh topics "
+          f"({num(soak.get('streamsRenewedPerSecWholeRun'))}/s), {num(soak.get('slowPauses'))} slow streams paused, "
+          f"{num(soak.get('cutLooseOrOtherwiseClosed'))} streams closed by the gateway (slow-consumer disconnects: "
+          f"{num(get(samples[-1], 'gateway', 'slowConsumerDisconnects'))}) and resumed with Last-Event-ID "
+          f"({num(soak.get('resets'))} of them got `reset`); {num(pub.get('acceptedEventsWholeRun'))} events accepted "
+          f"({num(drawn.get('toNobody'))} to topics nobody read, {num(drawn.get('toOpenStreams'))} to topics an open "
+          f"stream read, {num(drawn.get('hot'))} to the hot topic), {num(pub.get('requestsFailed'))} publish requests "
+          f"failed, {num(get(samples[-1], 'gateway', 'publishesRefused'))} refused for memory; history evictions by "
+          f"count / age / bytes {' / '.join(num(v) for v in total_ev)}; gateway CPU over the run "
+          f"{num(gw.get('cpuShareMeasured'))} of a core; generator warnings: "
+          f"{'; '.join(summary.get('warnings') or []) or 'none'}.\n")
+
+
 out = []
 w = out.append
+if SOAK_ONLY:
+    render_soak(run_dir, w, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    print("\n".join(out))
+    sys.exit(0)
 w("# Sluice benchmark results\n")
 w("Generated by `bench/run-scenarios.sh` from `" + run_dir + "`; do not edit by hand (the notes under")
 w("*Reading these figures* are in the script's renderer, `bench/render-results.py`).\n")
@@ -355,6 +599,9 @@ w("- JMH fan-out runs on `FastThreadLocalThread`s with the recycler sizing `Main
 if nchan_runs:
     w("")
     render_nchan(nchan_runs, w)
+if soak_runs:
+    w("")
+    render_soak(soak_runs[-1], w, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
 if os.path.exists(analysis):
     w("")

@@ -31,7 +31,9 @@ final class ChildMain {
     }
 
     private int run() {
-        SubscriberPool pool = new SubscriberPool(options, TopicPlan.of(options.topics(), options.streams(), options.seed()));
+        // No soak plan: --soak runs in one process, never in children.
+        TopicPlan plan = TopicPlan.of(options.topics(), options.streams(), options.seed());
+        SubscriberPool pool = new SubscriberPool(options, plan, null);
         StreamSource.Histos histos = StreamSource.Histos.create(buckets);
         pool.startConnecting();
         Thread ready = new Thread(() -> {

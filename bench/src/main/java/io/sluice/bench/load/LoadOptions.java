@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -47,6 +48,8 @@ public record LoadOptions(
         int threads,
         String transport,
         long seed,
+        SoakSpec soak,
+        Sampling sampling,
         int childIndex,
         List<String> rawArgs,
         Map<String, String> values) {
@@ -59,6 +62,13 @@ public record LoadOptions(
 
     /** {@code --reconnect-storm AT:COUNT}: {@code atNanos} after publishing starts, close and resume {@code count}. */
     public record Storm(long atNanos, int count) {
+    }
+
+    /**
+     * {@code --samples FILE}: a JSON line every {@code intervalNanos} from the start of publishing; {@code metricsUrl}
+     * is the gateway's Prometheus endpoint, or null.
+     */
+    public record Sampling(Path file, long intervalNanos, URI metricsUrl) {
     }
 
     private record Def(String name, String arg, String defaultValue, String help) {
@@ -85,7 +95,7 @@ public record LoadOptions(
                             + " event per request, so --batch 1), subscribe GET <prefix>/sub/<topic> as an EventSource, a"
                             + " stream open at its 200 response (bench/run-nchan-compare.sh writes the matching nginx"
                             + " config). Everything measured is the same for both."),
-            new Def("streams", "N", "1000", "Subscriber streams to open."),
+            new Def("streams", "N", "1000", "Subscriber streams to open (with --soak: kept open at any time)."),
             new Def("source-addresses", "LIST", DEFAULT_SOURCE_ADDRESSES,
                     "Local IPv4 addresses the stream sockets bind to, round-robin: comma-separated addresses and"
                             + " ranges A-B (last octet varies). Each address gives its own ~28k ephemeral ports."
@@ -131,7 +141,46 @@ public record LoadOptions(
             new Def("threads", "T", Integer.toString(Runtime.getRuntime().availableProcessors()),
                     "I/O threads for the streams, per process."),
             new Def("transport", "auto|epoll|nio", "auto", "Socket transport; auto = native epoll where it loads."),
-            new Def("seed", "N", "1", "Seed for the Zipf assignment (every process derives the same one)."),
+            new Def("seed", "N", "1", "Seed for the Zipf assignment (every process derives the same one) and the soak's draws."),
+            new Def("soak", null, "false",
+                    "Soak mode (bench/run-soak.sh): each of --streams stream slots keeps one stream open that names"
+                            + " --soak-topics topics never used before, lives --soak-lifetime, closes, and is followed by a"
+                            + " new one with fresh topics. Publishes (--rate, --batch, --publishers) go to topics never used"
+                            + " before (user/<id>, jobs/<id>) but for shares to topics open streams read and to the hot"
+                            + " topic slow streams read. Needs --processes 1 and --server sluice; no --ramp,"
+                            + " --reconnect-storm or --topics. Loss is not counted (streams end with events in flight)."),
+            new Def("soak-lifetime", "A-B", "2s-8s",
+                    "Soak: each stream lives a time drawn uniformly from A-B (a slow one its pause longer)."),
+            new Def("soak-topics", "K", "4",
+                    "Soak: fresh topics per stream, user/<run>-<slot>-<n> and K-1 jobs/<run>-<slot>-<n>-<k> (1..31)."),
+            new Def("soak-read-share", "SHARE", "0.2",
+                    "Soak: share of the events published to a topic an open stream reads (0..1); the rest not to the"
+                            + " hot topic go to topics nobody reads."),
+            new Def("soak-hot-share", "SHARE", "0.1",
+                    "Soak: share of the events published to the hot topic soak/<run>/hot, which only slow streams read;"
+                            + " hot events are --soak-large-size."),
+            new Def("soak-slow-share", "SHARE", "0.01",
+                    "Soak: share of the streams that read slowly: they also read the hot topic and stop reading for"
+                            + " --soak-slow-pause once open, so the gateway queues for them, then they catch up or are cut"
+                            + " loose (and resume with Last-Event-ID)."),
+            new Def("soak-slow-pause", "A-B", "1s-20s", "Soak: how long a slow stream stops reading, drawn uniformly."),
+            new Def("soak-small-size", "A-B", "100-1000",
+                    "Soak: data bytes of an ordinary event, drawn uniformly (sizes such as 512 or 16KiB)."),
+            new Def("soak-large-share", "SHARE", "0.03",
+                    "Soak: share of the events not to the hot topic whose data is --soak-large-size."),
+            new Def("soak-large-size", "A-B", "16KiB-48KiB",
+                    "Soak: data bytes of a large event (and of every hot one), drawn uniformly."),
+            new Def("soak-burst", "PERIOD:LENGTH:FACTOR", "",
+                    "Soak: the last LENGTH of every PERIOD (counted from the start of publishing) publishes at FACTOR"
+                            + " x --rate, so history's byte budget is exceeded in bursts and its age bound acts between."),
+            new Def("samples", "FILE", "",
+                    "Append one JSON line to FILE at the start of publishing and every --sample-interval: the gateway's"
+                            + " RSS, its heap after a full GC (jcmd GC.class_histogram: live bytes and the largest"
+                            + " classes), the --metrics-url figures (topics, history, evictions, direct memory, streams)"
+                            + " and this generator's rates. Needs --gateway-pid (the first pid is sampled)."),
+            new Def("sample-interval", "DURATION", "1m", "Time between --samples."),
+            new Def("metrics-url", "URL", "",
+                    "The gateway's Prometheus endpoint (its management port's /metrics), read at each of --samples."),
             new Def("help", null, "false", "Print this help and exit."));
 
     /** Internal: {@code --child I/K} marks a child JVM started by {@code --processes}; not listed in the help. */
@@ -377,6 +426,23 @@ public record LoadOptions(
             throw new IllegalArgumentException("--transport: '" + transport + "' is not auto, epoll or nio");
         }
         long seed = longIn(v, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        SoakSpec soak = SoakSpec.parse(v, given);
+        if (soak != null) {
+            if (processes != 1) {
+                throw new IllegalArgumentException("--soak runs in one process (its publisher picks topics the open"
+                        + " streams read): use --processes 1");
+            }
+            if (server != ServerApi.SLUICE) {
+                throw new IllegalArgumentException("--soak drives Sluice only: use --server sluice");
+            }
+            if (ramp || storm != null) {
+                throw new IllegalArgumentException("--soak cannot be combined with --ramp or --reconnect-storm");
+            }
+            if (given.containsKey("topics")) {
+                throw new IllegalArgumentException("--topics has no meaning with --soak (every stream reads fresh topics)");
+            }
+        }
+        Sampling sampling = parseSampling(v, gatewayPids);
         if (topics.kind() == TopicSpec.Kind.PER_STREAM) {
             topics = new TopicSpec(TopicSpec.Kind.PER_STREAM, Math.max(1, streams), 0);
         }
@@ -395,7 +461,21 @@ public record LoadOptions(
         }
         return new LoadOptions(host, port, path, nodes, server, streams, sources, topics, rate, batch, publishers, payload,
                 duration, warmup, grace, connectRate, connectTimeout, storm, ramp, rampStep, rampInterval, rampP99, gatewayPids,
-                gatewayGc, processes, threads, transport, seed, childIndex, List.of(args), v);
+                gatewayGc, processes, threads, transport, seed, soak, sampling, childIndex, List.of(args), v);
+    }
+
+    private static Sampling parseSampling(Map<String, String> v, List<Long> gatewayPids) {
+        long interval = durationIn(v, "sample-interval", TimeUnit.SECONDS.toNanos(1), TimeUnit.DAYS.toNanos(1));
+        String metrics = v.get("metrics-url");
+        URI metricsUrl = metrics.isEmpty() ? null : parseUrl("metrics-url", metrics);
+        String file = v.get("samples");
+        if (file.isEmpty()) {
+            return null;
+        }
+        if (gatewayPids.isEmpty()) {
+            throw new IllegalArgumentException("--samples needs --gateway-pid: the process whose memory is sampled");
+        }
+        return new Sampling(Path.of(file), interval, metricsUrl);
     }
 
     static List<Long> parsePids(String text) {
@@ -538,6 +618,24 @@ public record LoadOptions(
                 + "' is not AT:COUNT (a duration such as 10s, and 1..--streams streams)");
     }
 
+    /** {@code 512} bytes, {@code 16KiB} or {@code 1MiB}; throws {@link NumberFormatException} otherwise. */
+    static long parseSize(String text) {
+        String t = text.trim();
+        long unit = 1;
+        if (t.endsWith("KiB")) {
+            unit = 1024;
+            t = t.substring(0, t.length() - 3);
+        } else if (t.endsWith("MiB")) {
+            unit = 1024 * 1024;
+            t = t.substring(0, t.length() - 3);
+        }
+        long n = Long.parseLong(t);
+        if (n < 0 || n > Long.MAX_VALUE / unit) {
+            throw new NumberFormatException(text);
+        }
+        return n * unit;
+    }
+
     /** {@code 250ms}, {@code 15s}, {@code 5m}, {@code 1h}, or a bare number of seconds. */
     static long parseDuration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
@@ -566,11 +664,11 @@ public record LoadOptions(
         return Math.round(d * unit);
     }
 
-    private static int intIn(Map<String, String> v, String name, int min, int max) {
+    static int intIn(Map<String, String> v, String name, int min, int max) {
         return (int) longIn(v, name, min, max);
     }
 
-    private static long longIn(Map<String, String> v, String name, long min, long max) {
+    static long longIn(Map<String, String> v, String name, long min, long max) {
         String s = v.get(name);
         try {
             long x = Long.parseLong(s.replace("_", ""));
@@ -583,7 +681,7 @@ public record LoadOptions(
         throw new IllegalArgumentException("--" + name + ": '" + s + "' is not an integer between " + min + " and " + max);
     }
 
-    private static double doubleIn(Map<String, String> v, String name, double min, double max) {
+    static double doubleIn(Map<String, String> v, String name, double min, double max) {
         String s = v.get(name);
         try {
             double x = Double.parseDouble(s.replace("_", ""));

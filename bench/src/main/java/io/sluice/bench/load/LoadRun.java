@@ -3,6 +3,7 @@ package io.sluice.bench.load;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +52,10 @@ final class LoadRun {
     }
 
     private final LoadOptions o;
+    private final OutputStream summaryOut;
     private final TopicPlan plan;
+    /** A soak run's plan, or null. */
+    private final SoakPlan soak;
     private final int buckets;
     /** {@code --gateway-pid}, as /proc path names; empty when not given. */
     private final List<String> gatewayPids;
@@ -61,6 +65,7 @@ final class LoadRun {
     private final List<Step> steps = new ArrayList<>();
     private final long runStart = System.nanoTime();
     private Publisher publisher;
+    private GatewaySampler sampler;
     private Timeline timeline;
     private String transport;
     private List<StreamTotals> latest = List.of();
@@ -73,10 +78,18 @@ final class LoadRun {
     private long tickDeliveries;
     private long tickAccepted;
     private long tickOpened;
+    private long tickRenewals;
 
     LoadRun(LoadOptions o) {
+        this(o, System.out);
+    }
+
+    /** A run whose JSON summary goes to {@code summaryOut}. */
+    LoadRun(LoadOptions o, OutputStream summaryOut) {
         this.o = o;
+        this.summaryOut = summaryOut;
         this.plan = TopicPlan.of(o.topics(), o.streams(), o.seed());
+        this.soak = o.soak() == null ? null : new SoakPlan(o.soak(), o.streams(), o.seed(), SoakPlan.newRunId());
         this.buckets = Timeline.bucketCount(o);
         this.gatewayPids = o.gatewayPids().stream().map(String::valueOf).toList();
         this.histos = StreamSource.Histos.create(buckets);
@@ -92,6 +105,9 @@ final class LoadRun {
             }
             for (StreamSource s : sources) {
                 s.close();
+            }
+            if (sampler != null) {
+                sampler.close();
             }
         }
     }
@@ -116,7 +132,7 @@ final class LoadRun {
         if (o.rate() > 0) {
             // Publishers connect before the baseline: their file descriptors are taken before the streams can
             // exhaust the limit, and the gateway's RSS delta after connecting counts streams only.
-            publisher = new Publisher(o, plan);
+            publisher = new Publisher(o, plan, soak);
             transport = publisher.transportName();
             int up = publisher.connect();
             if (up == 0) {
@@ -146,6 +162,9 @@ final class LoadRun {
         long rssAfterConnect = gatewayRssKiB();
 
         timeline = Timeline.of(o, System.nanoTime() + START_LEAD_NANOS);
+        if (o.sampling() != null) {
+            sampler = new GatewaySampler(o.sampling(), o.gatewayPids().get(0), timeline.t0());
+        }
         for (StreamSource s : sources) {
             s.start(timeline);
         }
@@ -169,7 +188,9 @@ final class LoadRun {
         summary.transport(transport);
         summary.connectPhase(connectStart, baseline, connected, rssAfterConnect);
         summary.window(windowStart, windowEnd, window.lastBucket, ioThreadsPerSource());
-        summary.write(System.out);
+        summary.soak(soak);
+        summary.samples(sampler == null ? -1 : sampler.count());
+        summary.write(summaryOut);
         return 0;
     }
 
@@ -177,7 +198,7 @@ final class LoadRun {
 
     private void openSources() throws IOException {
         if (o.processes() == 1) {
-            SubscriberPool pool = new SubscriberPool(o, plan);
+            SubscriberPool pool = new SubscriberPool(o, plan, soak);
             transport = pool.transportName();
             sources.add(pool);
             pool.startConnecting();
@@ -326,7 +347,7 @@ final class LoadRun {
     private record RunWindow(Sample start, Sample end, int lastBucket) {
     }
 
-    private RunWindow publishPhase() throws InterruptedException {
+    private RunWindow publishPhase() throws IOException, InterruptedException {
         long t0 = timeline.t0();
         long measureStart = timeline.measureStart();
         long end = timeline.measureEnd();
@@ -337,9 +358,22 @@ final class LoadRun {
         int nextEvalBucket = 1;
         Sample start = null;
         long nextTick = t0 + SECOND;
+        long nextSample = sampler == null ? Long.MAX_VALUE : t0;
+        SoakSpec.Burst burst = soak == null ? null : soak.spec().burst();
+        long nextBurstEdge = burst == null ? Long.MAX_VALUE : t0 + burst.nextEdgeAfter(0);
         sleepUntil(t0);
         while (true) {
             long now = System.nanoTime();
+            if (now - nextBurstEdge >= 0) {
+                long edge = nextBurstEdge;
+                publisher.setRate(burst.rateAt(edge - t0, o.rate()), edge);
+                nextBurstEdge = t0 + burst.nextEdgeAfter(edge - t0);
+            }
+            // Every sample due by now, none after the end: a late one (a slow jcmd) is taken late, not skipped.
+            while (now - nextSample >= 0 && nextSample - end <= 0) {
+                sampler.sample(generatorNow());
+                nextSample += o.sampling().intervalNanos();
+            }
             if (start == null && now - measureStart >= 0) {
                 start = sample(true);
             }
@@ -373,7 +407,7 @@ final class LoadRun {
                 }
                 return new RunWindow(start, sample(true), lastBucket);
             }
-            long wake = Math.min(nextTick, end);
+            long wake = Math.min(Math.min(nextTick, end), Math.min(nextSample, nextBurstEdge));
             if (start == null) {
                 wake = Math.min(wake, measureStart);
             }
@@ -385,6 +419,18 @@ final class LoadRun {
             }
             sleepUntil(wake);
         }
+    }
+
+    /** This generator's cumulative figures now, for a gateway sample. */
+    private GatewaySampler.Generator generatorNow() {
+        StreamTotals t = new StreamTotals(buckets);
+        pollAll(false).forEach(t::add);
+        boolean p = publisher != null;
+        return new GatewaySampler.Generator(System.nanoTime(), t.get(StreamTotals.Counter.STREAMS_OPEN),
+                p ? publisher.accepted() : 0, p ? publisher.acceptedBodyBytes() : 0, p ? publisher.requestsFailed() : 0,
+                t.get(StreamTotals.Counter.DELIVERIES), t.get(StreamTotals.Counter.RENEWALS),
+                t.get(StreamTotals.Counter.SLOW_PAUSES), t.get(StreamTotals.Counter.UNEXPECTED_DISCONNECTS),
+                t.get(StreamTotals.Counter.RECONNECTS), t.get(StreamTotals.Counter.RESETS));
     }
 
     private void grace(int lastBucket) throws InterruptedException {
@@ -497,10 +543,17 @@ final class LoadRun {
                     t.get(StreamTotals.Counter.STREAMS_FAILED)));
         } else {
             Histogram h = currentHistogram(now);
-            sb.append(String.format(Locale.ROOT, " | publish %s/s | deliveries %s/s | p99 %s ms | gaps %d",
+            sb.append(String.format(Locale.ROOT, " | publish %s/s | deliveries %s/s | p99 %s ms",
                     rateText((accepted - tickAccepted) / dt), rateText((deliveries - tickDeliveries) / dt),
-                    h == null || h.getTotalCount() == 0 ? "-" : Histograms.millis(h.getValueAtPercentile(99)),
-                    t.get(StreamTotals.Counter.MISSING)));
+                    h == null || h.getTotalCount() == 0 ? "-" : Histograms.millis(h.getValueAtPercentile(99))));
+        }
+        long renewals = t.get(StreamTotals.Counter.RENEWALS);
+        if (soak != null) {
+            // Gaps mean nothing here: a stream sees a share of each publisher connection's sequence numbers.
+            sb.append(String.format(Locale.ROOT, " | renewed %s/s | cut %d", rateText((renewals - tickRenewals) / dt),
+                    t.get(StreamTotals.Counter.UNEXPECTED_DISCONNECTS)));
+        } else if (!phase.equals("connect")) {
+            sb.append(" | gaps ").append(t.get(StreamTotals.Counter.MISSING));
         }
         sb.append(Double.isNaN(genCpu) ? " | gen cpu -" : String.format(Locale.ROOT, " | gen cpu %.0f%%", genCpu));
         if (gw >= 0 && tickGateway >= 0) {
@@ -514,6 +567,7 @@ final class LoadRun {
         tickDeliveries = deliveries;
         tickAccepted = accepted;
         tickOpened = opened;
+        tickRenewals = renewals;
     }
 
     /** The accumulated histogram of the bucket running now (warm-up, the window, or the current ramp step). */

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +23,11 @@ import java.util.concurrent.TimeUnit;
  * response head, {@link ServerApi#openAtResponseHead()}) → on an unexpected close,
  * reconnect with {@code Last-Event-ID} after a short jittered delay; on a storm close, reconnect at once. A
  * first connect that fails is final (the stream counts as failed); a failed reconnect is retried.
+ *
+ * <p>In a soak run ({@link SoakPlan}) this is a slot holding one stream at a time: each open connection lives its
+ * drawn lifetime, then closes, and the slot opens the next stream (its next generation) with fresh topics and no
+ * {@code Last-Event-ID}. A slow generation stops reading for its pause once its first connection opens (the gateway
+ * queues for it, then it catches up or is cut loose); after a cut it reconnects with {@code Last-Event-ID} as above.
  */
 final class LoadStream implements SseScanner.Listener {
     private static final int IDLE = 0;
@@ -38,6 +44,7 @@ final class LoadStream implements SseScanner.Listener {
     private static final int MAX_PUBLISHERS = 10_000;
 
     final int index;
+    /** The {@link TopicPlan} topic; unused in a soak run. */
     final int topic;
     final int loopIndex;
     final EventLoop loop;
@@ -64,6 +71,18 @@ final class LoadStream implements SseScanner.Listener {
     long reconnects;
     long reconnectFailures;
 
+    /** Soak: the slot's current stream, its draws, and whether its pause is still to come. */
+    private int generation;
+    private SoakPlan.StreamDraw draw;
+    private boolean pauseDue;
+    /** Soak: the open connection is being closed at the end of its life; the next stream follows. */
+    private boolean retiring;
+    /** Soak: the connection being opened is a new stream's (not a reconnect). */
+    private boolean renewing;
+    private ScheduledFuture<?> lifeTimer;
+    long renewals;
+    long pauses;
+
     boolean stormMember;
     private boolean stormPending;
     boolean stormReconnected;
@@ -80,6 +99,14 @@ final class LoadStream implements SseScanner.Listener {
         this.loop = loop;
         this.stats = stats;
         this.pool = pool;
+        if (pool.soak() != null) {
+            drawGeneration();
+        }
+    }
+
+    /** Soak: the topics of the current stream. */
+    List<String> soakTopics() {
+        return pool.soak().streamTopics(index, generation, draw.slow());
     }
 
     boolean isOpen() {
@@ -128,7 +155,7 @@ final class LoadStream implements SseScanner.Listener {
     /** The request line and headers; called by the handler when the connection is up. */
     ByteBuf request(ByteBufAllocator alloc) {
         StringBuilder sb = new StringBuilder(160);
-        sb.append("GET ").append(pool.streamTarget(topic)).append(" HTTP/1.1\r\nHost: ").append(pool.hostHeader(index))
+        sb.append("GET ").append(pool.streamTarget(this)).append(" HTTP/1.1\r\nHost: ").append(pool.hostHeader(index))
                 .append("\r\nUser-Agent: sluice-loadgen\r\n").append(pool.api().streamHeaders());
         if (scanner.hasLastId()) {
             sb.append("Last-Event-ID: ").append(scanner.lastId()).append("\r\n");
@@ -191,10 +218,18 @@ final class LoadStream implements SseScanner.Listener {
         cancelTimeout();
         long now = System.nanoTime();
         pool.streamOpened();
+        if (pool.soak() != null) {
+            soakOpened();
+        }
         if (!everOpened) {
             everOpened = true;
             stats.connectLatency.recordValue(Histograms.clamp(now - connectStartNanos));
             pool.onFirstOpen(now);
+            return;
+        }
+        if (renewing) {
+            renewing = false;
+            renewals++;
             return;
         }
         reconnects++;
@@ -241,9 +276,18 @@ final class LoadStream implements SseScanner.Listener {
         state = IDLE;
         if (was == OPEN) {
             pool.streamClosed();
+            if (pool.soak() != null) {
+                pool.soak().closed(index);
+            }
         }
+        cancelLifeTimer();
         if (pool.closing()) {
             state = DEAD;
+            return;
+        }
+        if (retiring) {
+            retiring = false;
+            renew();
             return;
         }
         if (was == CONNECTING) {
@@ -286,10 +330,63 @@ final class LoadStream implements SseScanner.Listener {
         return resets > stormResetsBefore;
     }
 
+    // ---- soak ----
+
+    private void drawGeneration() {
+        draw = pool.soak().stream(index, generation);
+        pauseDue = draw.slow();
+    }
+
+    /** A connection opened: schedule the end of its life, and a slow stream's pause on its first connection. */
+    private void soakOpened() {
+        pool.soak().opened(index, generation);
+        Channel ch = channel;
+        long life = draw.lifetimeNanos();
+        if (pauseDue) {
+            pauseDue = false;
+            pauses++;
+            life += draw.pauseNanos();
+            ch.config().setAutoRead(false);
+            loop.schedule(() -> {
+                if (ch == channel) {
+                    ch.config().setAutoRead(true);
+                }
+            }, draw.pauseNanos(), TimeUnit.NANOSECONDS);
+        }
+        lifeTimer = loop.schedule(() -> retire(ch), life, TimeUnit.NANOSECONDS);
+    }
+
+    /** The connection's life is over: close it; {@link #onChannelClosed} then opens the slot's next stream. */
+    private void retire(Channel ch) {
+        lifeTimer = null;
+        if (ch != channel || state != OPEN) {
+            return;
+        }
+        retiring = true;
+        ch.close();
+    }
+
+    /** The slot's next stream: fresh topics, its own draws, no Last-Event-ID. */
+    private void renew() {
+        generation++;
+        drawGeneration();
+        renewing = true;
+        scanner.newStream();
+        connect();
+    }
+
+    private void cancelLifeTimer() {
+        if (lifeTimer != null) {
+            lifeTimer.cancel(false);
+            lifeTimer = null;
+        }
+    }
+
     /** Closes the current connection for good (the pool is closing). */
     void close() {
         state = DEAD;
         cancelTimeout();
+        cancelLifeTimer();
         if (channel != null) {
             channel.close();
         }

@@ -108,6 +108,64 @@ final class ProcStats {
         return -1;
     }
 
+    /**
+     * Resident KiB of {@code pid}'s mappings inside {@code [from, to)} (the Java heap's reserved range, say), from
+     * {@code /proc/PID/smaps}; -1 when unreadable.
+     */
+    static long rssKiBWithin(String pid, long from, long to) {
+        try {
+            return smapsRssKiBWithin(Files.readString(Path.of("/proc", pid, "smaps"), StandardCharsets.US_ASCII), from, to);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** As {@link #rssKiBWithin(String, long, long)}, from the text of an smaps file. */
+    static long smapsRssKiBWithin(String smaps, long from, long to) {
+        long total = 0;
+        boolean inside = false;
+        for (String line : smaps.split("\n")) {
+            int dash = line.indexOf('-');
+            int space = line.indexOf(' ');
+            if (dash > 0 && space > dash && isHex(line, 0, dash) && isHex(line, dash + 1, space)) {
+                long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
+                long end = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
+                inside = Long.compareUnsigned(start, from) >= 0 && Long.compareUnsigned(end, to) <= 0;
+            } else if (inside && line.startsWith("Rss:")) {
+                total += Long.parseLong(line.substring(4).trim().split(" +")[0]);
+            }
+        }
+        return total;
+    }
+
+    private static boolean isHex(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (Character.digit(s.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return to > from;
+    }
+
+    /**
+     * The Java heap's reserved address range {@code [start, end)} from {@code jcmd PID GC.heap_info}'s first line
+     * ({@code garbage-first heap   total 1048576K, used 23456K [0x00000000c0000000, 0x0000000100000000)}), or null.
+     */
+    static long[] heapRange(String heapInfo) {
+        int open = heapInfo.indexOf("[0x");
+        int comma = heapInfo.indexOf(", 0x", open);
+        int close = heapInfo.indexOf(')', comma);
+        if (open < 0 || comma < 0 || close < 0) {
+            return null;
+        }
+        try {
+            return new long[] {Long.parseUnsignedLong(heapInfo.substring(open + 3, comma), 16),
+                Long.parseUnsignedLong(heapInfo.substring(comma + 4, close), 16)};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** The soft RLIMIT_NOFILE of this process, or -1. */
     static long openFileLimit() {
         try {
@@ -134,15 +192,38 @@ final class ProcStats {
 
     /** {@code jcmd PID GC.run}, waiting up to 60 s; false when it failed. */
     static boolean fullGc(long pid) {
+        return jcmd(pid, "GC.run") != null;
+    }
+
+    /**
+     * {@code jcmd PID COMMAND}'s output (stdout and stderr), waiting up to 60 s; null when it could not run, did not
+     * finish in time or exited non-zero. {@code GC.class_histogram} and {@code GC.run} run a full GC first.
+     */
+    static String jcmd(long pid, String command) {
+        Path out = null;
         try {
-            Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+            // Into a file, not a pipe: a histogram outgrows a pipe's buffer, and the wait below keeps its time limit.
+            out = Files.createTempFile("sluice-jcmd", ".txt");
+            Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? Files.readString(out, StandardCharsets.UTF_8) : null;
         } catch (IOException e) {
-            return false;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a file left in the temporary directory; nothing else depends on it
+                }
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +39,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Publishes load events over {@code --publishers} keep-alive HTTP/1.1 connections, each with at most one request
  * in flight, paced by a deadline schedule: request {@code k} of a rate segment is due at
  * {@code segmentStart + (k - segmentBase) / requestRate}, so pacing never drifts; requests that come due while
- * every connection is busy form a backlog sent as connections free up (reported, never dropped silently).
+ * every connection is busy form a backlog sent as connections free up (reported, never dropped silently). Events go
+ * round-robin over the {@link TopicPlan}'s topics with {@code --payload} bytes of data, or in a soak run to the topic
+ * and with the size {@link SoakPlan#draw} picks (sequence numbers then count per connection).
  *
  * <p>Threading: everything but the {@code AtomicLong*} results runs on one dedicated event loop (pacing ticks,
  * encoding, responses). The coordinator thread calls {@link #connect}, {@link #start}, {@link #setRate},
@@ -57,6 +60,8 @@ final class Publisher implements AutoCloseable {
     private final Bootstrap bootstrap;
     private final PayloadEncoder encoder;
     private final ServerApi api;
+    /** Soak runs only; null otherwise. */
+    private final SoakPlan soak;
     /**
      * Request heads up to {@code Content-Length: }, by topic when the request target names the topic
      * ({@link ServerApi#bareEventBody()}), else one for all; built on first use. Loop-confined.
@@ -69,6 +74,10 @@ final class Publisher implements AutoCloseable {
     private final ArrayDeque<Conn> idle = new ArrayDeque<>();
     private final int[] topicScratch;
     private final long[] seqScratch;
+    /** Soak: each batch event's topic and data size. */
+    private final String[] soakTopics;
+    private final int[] soakSizes;
+    private final SplittableRandom random;
     private final Histogram rtt = Histograms.newHistogram();
     private int[] subscribers;
     private Timeline timeline;
@@ -86,6 +95,7 @@ final class Publisher implements AutoCloseable {
     private final AtomicLongArray acceptedByBucket;
     private final AtomicLongArray expectedByBucket;
     private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong acceptedBodyBytes = new AtomicLong();
     private final AtomicLong requestsOk = new AtomicLong();
     private final AtomicLong requestsFailed = new AtomicLong();
     private final AtomicLong eventsFailed = new AtomicLong();
@@ -93,19 +103,25 @@ final class Publisher implements AutoCloseable {
     private final AtomicLong backlogMax = new AtomicLong();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
-    Publisher(LoadOptions options, TopicPlan plan) {
+    /** {@code soak}: a soak run's plan, or null. */
+    Publisher(LoadOptions options, TopicPlan plan, SoakPlan soak) {
         this.options = options;
         this.plan = plan;
+        this.soak = soak;
         this.transport = ClientTransport.select(options.transport());
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("loadgen-publish"),
                 transport.ioHandlerFactory());
         this.loop = group.next();
-        this.encoder = new PayloadEncoder(options.payload());
+        this.encoder = soak == null ? new PayloadEncoder(options.payload())
+                : new PayloadEncoder(options.payload(), soak.spec().largestData());
         this.api = options.server();
         this.batch = options.batch();
         this.heads = new byte[api.bareEventBody() ? plan.topicCount() : 1][];
         this.topicScratch = new int[batch];
         this.seqScratch = new long[batch];
+        this.soakTopics = new String[batch];
+        this.soakSizes = new int[batch];
+        this.random = new SplittableRandom(options.seed());
         int buckets = Timeline.bucketCount(options);
         this.acceptedByBucket = new AtomicLongArray(buckets);
         this.expectedByBucket = new AtomicLongArray(buckets);
@@ -125,6 +141,7 @@ final class Publisher implements AutoCloseable {
         boolean busy;
         long sendNanos;
         int bucket;
+        int bodyLength;
         long expected;
         int status;
         boolean keepAlive;
@@ -343,10 +360,17 @@ final class Publisher implements AutoCloseable {
         long expected = 0;
         boolean bare = api.bareEventBody();
         for (int j = 0; j < batch; j++) {
-            int t = nextTopic();
+            int t = soak == null ? nextTopic() : 0;
             long s = c.nextSeq[t]++;
             topicScratch[j] = t;
             seqScratch[j] = s;
+            if (soak != null) {
+                SoakPlan.Draw d = soak.draw(random);
+                soakTopics[j] = d.topic();
+                soakSizes[j] = d.size();
+                bodyLength += encoder.eventLength(d.topic(), ts, s, c.index, d.size());
+                continue;
+            }
             bodyLength += bare ? encoder.dataLength(ts, s, c.index) : encoder.eventLength(t, ts, s, c.index);
             expected += subscribers[t];
         }
@@ -362,7 +386,9 @@ final class Publisher implements AutoCloseable {
             if (j > 0) {
                 buf.writeByte(',');
             }
-            if (bare) {
+            if (soak != null) {
+                encoder.writeEvent(buf, soakTopics[j], ts, seqScratch[j], c.index, soakSizes[j]);
+            } else if (bare) {
                 encoder.writeData(buf, ts, seqScratch[j], c.index);
             } else {
                 encoder.writeEvent(buf, topicScratch[j], ts, seqScratch[j], c.index);
@@ -375,6 +401,7 @@ final class Publisher implements AutoCloseable {
         c.sendNanos = ts;
         c.bucket = timeline.bucketOf(ts);
         c.expected = expected;
+        c.bodyLength = bodyLength;
         c.status = 0;
         c.channel.writeAndFlush(buf, c.channel.voidPromise());
     }
@@ -387,6 +414,7 @@ final class Publisher implements AutoCloseable {
         if (c.status / 100 == 2) {
             requestsOk.incrementAndGet();
             accepted.addAndGet(batch);
+            acceptedBodyBytes.addAndGet(c.bodyLength);
             if (c.bucket >= 0) {
                 acceptedByBucket.addAndGet(c.bucket, batch);
                 expectedByBucket.addAndGet(c.bucket, c.expected);
@@ -424,6 +452,11 @@ final class Publisher implements AutoCloseable {
 
     long accepted() {
         return accepted.get();
+    }
+
+    /** Bytes of the request bodies the server accepted (the events as JSON, all topics). */
+    long acceptedBodyBytes() {
+        return acceptedBodyBytes.get();
     }
 
     long acceptedIn(int bucket) {

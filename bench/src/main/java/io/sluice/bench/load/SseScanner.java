@@ -94,6 +94,12 @@ final class SseScanner {
         idBufferLength = lastIdLength;
     }
 
+    /** As {@link #resetConnection()}, and forgets the last event id too: what follows is another stream (soak). */
+    void newStream() {
+        lastIdLength = 0;
+        resetConnection();
+    }
+
     /** Whether an {@code id:} line has been seen on any connection of this stream. */
     boolean hasLastId() {
         return lastIdLength > 0;

@@ -39,6 +39,10 @@ final class StreamTotals {
         UNEXPECTED_DISCONNECTS(Merge.SUM),
         RECONNECTS(Merge.SUM),
         RECONNECT_FAILURES(Merge.SUM),
+        /** Soak: streams ended at the end of their life and followed by a new one with fresh topics. */
+        RENEWALS(Merge.SUM),
+        /** Soak: slow streams that stopped reading for their pause. */
+        SLOW_PAUSES(Merge.SUM),
         LATENCY_CLAMPED(Merge.SUM),
         STORM_CLOSED(Merge.SUM),
         STORM_NOT_OPEN(Merge.SUM),

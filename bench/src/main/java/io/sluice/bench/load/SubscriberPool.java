@@ -67,6 +67,8 @@ final class SubscriberPool implements StreamSource {
     private final String[] hostHeaders;
     private final InetSocketAddress[] locals;
     private final ServerApi api;
+    /** A soak run's plan (each stream a slot renewed with fresh topics), or null. */
+    private final SoakPlan soak;
     private final int buckets;
     /** RLIMIT_NOFILE read at start: once EMFILE hits, /proc/self/limits may not open any more. */
     private final long openFileLimit = ProcStats.openFileLimit();
@@ -98,8 +100,10 @@ final class SubscriberPool implements StreamSource {
     /** Released (by the loop that first sees EMFILE/ENFILE) under its own lock. */
     private final List<FileInputStream> fdReserve = new ArrayList<>();
 
-    SubscriberPool(LoadOptions options, TopicPlan plan) {
+    /** {@code soak}: a soak run's plan, or null. */
+    SubscriberPool(LoadOptions options, TopicPlan plan, SoakPlan soak) {
         this.options = options;
+        this.soak = soak;
         this.count = options.streamCount();
         this.transport = ClientTransport.select(options.transport());
         this.buckets = Timeline.bucketCount(options);
@@ -168,9 +172,14 @@ final class SubscriberPool implements StreamSource {
         return options.connectTimeoutNanos();
     }
 
-    /** The request target of a stream reading {@code topic}. */
-    String streamTarget(int topic) {
-        return api.streamTarget(options.basePath(), List.of(TopicPlan.topicName(topic)));
+    /** The request target of stream {@code s}: its plan topic, or in a soak run its current stream's topics. */
+    String streamTarget(LoadStream s) {
+        return api.streamTarget(options.basePath(), soak == null ? List.of(TopicPlan.topicName(s.topic)) : s.soakTopics());
+    }
+
+    /** The soak run's plan, or null. */
+    SoakPlan soak() {
+        return soak;
     }
 
     /** The server under test. */
@@ -429,6 +438,8 @@ final class SubscriberPool implements StreamSource {
             t.add(StreamTotals.Counter.UNEXPECTED_DISCONNECTS, s.unexpectedDisconnects);
             t.add(StreamTotals.Counter.RECONNECTS, s.reconnects);
             t.add(StreamTotals.Counter.RECONNECT_FAILURES, s.reconnectFailures);
+            t.add(StreamTotals.Counter.RENEWALS, s.renewals);
+            t.add(StreamTotals.Counter.SLOW_PAUSES, s.pauses);
             if (s.stormMember) {
                 t.add(StreamTotals.Counter.STORM_CLOSED, 1);
                 if (s.stormWithoutLastId) {

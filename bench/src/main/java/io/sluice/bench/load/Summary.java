@@ -38,6 +38,8 @@ final class Summary {
     private LoadRun.Sample windowEnd;
     private int lastBucket;
     private List<Integer> ioThreads;
+    private SoakPlan soak;
+    private int samples = -1;
 
     Summary(LoadOptions o, TopicPlan plan, StreamSource.Histos histos, StreamTotals total,
             Publisher publisher, List<LoadRun.Step> steps, List<String> warnings) {
@@ -66,6 +68,16 @@ final class Summary {
         this.windowEnd = end;
         this.lastBucket = last;
         this.ioThreads = ioThreadsPerSource;
+    }
+
+    /** A soak run's plan (its draws are reported), or null. */
+    void soak(SoakPlan plan) {
+        this.soak = plan;
+    }
+
+    /** Lines written to {@code --samples}, or -1 without it. */
+    void samples(int count) {
+        this.samples = count;
     }
 
     void write(OutputStream out) throws IOException {
@@ -123,15 +135,27 @@ final class Summary {
         }
 
         g.writeObjectFieldStart("delivery");
-        g.writeNumberField("expected", expected);
-        g.writeNumberField("received", received);
-        g.writeNumberField("loss", expected - received);
-        g.writeNumberField("lossRatio", expected == 0 ? 0 : (double) (expected - received) / expected);
+        if (soak != null) {
+            // Streams end with events in flight and read a share of each connection's sequence: no loss figure.
+            g.writeNullField("expected");
+            g.writeNumberField("received", received);
+            g.writeNullField("loss");
+            g.writeNullField("lossRatio");
+        } else {
+            g.writeNumberField("expected", expected);
+            g.writeNumberField("received", received);
+            g.writeNumberField("loss", expected - received);
+            g.writeNumberField("lossRatio", expected == 0 ? 0 : (double) (expected - received) / expected);
+        }
         g.writeNumberField("deliveriesPerSec", round(received / seconds));
         g.writeNumberField("deliveriesWholeRun", total.get(StreamTotals.Counter.DELIVERIES));
         g.writeNumberField("duplicates", total.get(StreamTotals.Counter.DUPLICATES));
         g.writeNumberField("outOfOrder", total.get(StreamTotals.Counter.OUT_OF_ORDER));
-        g.writeNumberField("gapsUnfilled", total.get(StreamTotals.Counter.MISSING));
+        if (soak == null) {
+            g.writeNumberField("gapsUnfilled", total.get(StreamTotals.Counter.MISSING));
+        } else {
+            g.writeNullField("gapsUnfilled");
+        }
         g.writeNumberField("resets", total.get(StreamTotals.Counter.RESETS));
         g.writeNumberField("otherEvents", total.get(StreamTotals.Counter.OTHER_EVENTS));
         g.writeNumberField("unexpectedDisconnects", total.get(StreamTotals.Counter.UNEXPECTED_DISCONNECTS));
@@ -148,6 +172,15 @@ final class Summary {
         }
         if (o.ramp()) {
             writeRamp(g);
+        }
+        if (soak != null) {
+            writeSoak(g);
+        }
+        if (samples >= 0) {
+            g.writeObjectFieldStart("samples");
+            g.writeStringField("file", o.sampling().file().toString());
+            g.writeNumberField("written", samples);
+            g.writeEndObject();
         }
         if (baseline.gatewayTicks() >= 0) {
             writeGateway(g, opened, received, acceptedMeasured, seconds);
@@ -256,6 +289,30 @@ final class Summary {
         g.writeEndArray();
         g.writeNumberField("highestHeldRate", round(held));
         g.writeStringField("stopReason", stop);
+        g.writeEndObject();
+    }
+
+    private void writeSoak(JsonGenerator g) throws IOException {
+        long renewals = total.get(StreamTotals.Counter.RENEWALS);
+        g.writeObjectFieldStart("soak");
+        g.writeStringField("run", soak.run());
+        g.writeStringField("hotTopic", soak.hotTopic());
+        g.writeNumberField("streamsRenewed", renewals);
+        double wholeRun = Math.max(1e-9, (windowEnd.nanos() - connectStart) / 1e9);
+        g.writeNumberField("streamsRenewedPerSecWholeRun", round(renewals / wholeRun));
+        g.writeNumberField("slowPauses", total.get(StreamTotals.Counter.SLOW_PAUSES));
+        g.writeNumberField("cutLooseOrOtherwiseClosed", total.get(StreamTotals.Counter.UNEXPECTED_DISCONNECTS));
+        g.writeNumberField("resumedWithLastEventId", total.get(StreamTotals.Counter.RECONNECTS));
+        g.writeNumberField("resets", total.get(StreamTotals.Counter.RESETS));
+        g.writeObjectFieldStart("eventsDrawn");
+        g.writeNumberField("hot", soak.drawnHot());
+        g.writeNumberField("toOpenStreams", soak.drawnRead());
+        g.writeNumberField("toNobody", soak.drawnNobody());
+        g.writeNumberField("readDrawsThatFoundNoOpenStream", soak.readMisses());
+        g.writeEndObject();
+        if (publisher != null) {
+            g.writeNumberField("acceptedBodyBytesWholeRun", publisher.acceptedBodyBytes());
+        }
         g.writeEndObject();
     }
 

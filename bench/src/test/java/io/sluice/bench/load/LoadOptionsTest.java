@@ -188,6 +188,105 @@ class LoadOptionsTest {
     }
 
     @Test
+    void soakIsOffUnlessAskedAndItsKnobsNeedIt() {
+        assertNull(parse().soak());
+        assertNull(parse().sampling());
+        assertEquals("--soak-lifetime needs --soak", error("--soak-lifetime", "1s-2s"));
+        assertEquals("--soak-burst needs --soak", error("--soak=false", "--soak-burst", "3m:30s:4"));
+    }
+
+    @Test
+    void soakDefaults() {
+        SoakSpec s = parse("--soak").soak();
+        assertEquals(TimeUnit.SECONDS.toNanos(2), s.lifetimeMinNanos());
+        assertEquals(TimeUnit.SECONDS.toNanos(8), s.lifetimeMaxNanos());
+        assertEquals(4, s.topicsPerStream());
+        assertEquals(0.2, s.readShare());
+        assertEquals(0.1, s.hotShare());
+        assertEquals(0.01, s.slowShare());
+        assertEquals(TimeUnit.SECONDS.toNanos(1), s.pauseMinNanos());
+        assertEquals(TimeUnit.SECONDS.toNanos(20), s.pauseMaxNanos());
+        assertEquals(100, s.smallMin());
+        assertEquals(1000, s.smallMax());
+        assertEquals(0.03, s.largeShare());
+        assertEquals(16 * 1024, s.largeMin());
+        assertEquals(48 * 1024, s.largeMax());
+        assertNull(s.burst());
+        assertEquals(48 * 1024, s.largestData());
+    }
+
+    @Test
+    void everySoakKnob() {
+        LoadOptions o = parse("--soak", "--streams", "3000", "--soak-lifetime", "500ms-1m", "--soak-topics=6",
+                "--soak-read-share", "0.5", "--soak-hot-share", "0.25", "--soak-slow-share", "0.02",
+                "--soak-slow-pause", "2s-30s", "--soak-small-size", "64-2KiB", "--soak-large-share", "0.1",
+                "--soak-large-size", "1KiB-60KiB", "--soak-burst", "3m:30s:4.5");
+        SoakSpec s = o.soak();
+        assertEquals(3000, o.streams());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(500), s.lifetimeMinNanos());
+        assertEquals(TimeUnit.MINUTES.toNanos(1), s.lifetimeMaxNanos());
+        assertEquals(6, s.topicsPerStream());
+        assertEquals(0.5, s.readShare());
+        assertEquals(0.25, s.hotShare());
+        assertEquals(0.02, s.slowShare());
+        assertEquals(TimeUnit.SECONDS.toNanos(2), s.pauseMinNanos());
+        assertEquals(TimeUnit.SECONDS.toNanos(30), s.pauseMaxNanos());
+        assertEquals(64, s.smallMin());
+        assertEquals(2048, s.smallMax());
+        assertEquals(0.1, s.largeShare());
+        assertEquals(1024, s.largeMin());
+        assertEquals(60 * 1024, s.largeMax());
+        assertEquals(new SoakSpec.Burst(TimeUnit.MINUTES.toNanos(3), TimeUnit.SECONDS.toNanos(30), 4.5), s.burst());
+        assertEquals("3m:30s:4.5", o.values().get("soak-burst"));
+    }
+
+    @Test
+    void badSoakValuesNameTheOptionAndWhatIsAllowed() {
+        assertTrue(error("--soak", "--soak-lifetime", "8s-2s").startsWith("--soak-lifetime: '8s-2s' is not a range A-B"));
+        assertTrue(error("--soak", "--soak-lifetime", "5s").startsWith("--soak-lifetime: '5s'"));
+        assertTrue(error("--soak", "--soak-small-size", "10-100").contains("64 to"));
+        assertTrue(error("--soak", "--soak-large-size", "1KiB-1MiB").startsWith("--soak-large-size:"));
+        assertTrue(error("--soak", "--soak-large-size", "1KB-2KB").startsWith("--soak-large-size:"));
+        assertTrue(error("--soak", "--soak-topics", "32").startsWith("--soak-topics: '32' is not an integer between 1 and 31"));
+        assertTrue(error("--soak", "--soak-slow-share", "1.5").startsWith("--soak-slow-share:"));
+        assertTrue(error("--soak", "--soak-read-share", "0.7", "--soak-hot-share", "0.4").contains("more than all"));
+        assertTrue(error("--soak", "--soak-burst", "30s:30s:4").startsWith("--soak-burst: '30s:30s:4' is not PERIOD"));
+        assertTrue(error("--soak", "--soak-burst", "3m:30s").startsWith("--soak-burst:"));
+        assertTrue(error("--soak", "--soak-burst", "3m:30s:0").startsWith("--soak-burst:"));
+    }
+
+    @Test
+    void aSoakRunsAloneInOneProcessAgainstSluice() {
+        assertTrue(error("--soak", "--processes", "2").contains("use --processes 1"));
+        assertTrue(error("--soak", "--server", "nchan").contains("Sluice only"));
+        assertTrue(error("--soak", "--ramp").contains("--ramp"));
+        assertTrue(error("--soak", "--streams", "10", "--reconnect-storm", "1s:1").contains("--reconnect-storm"));
+        assertTrue(error("--soak", "--topics", "shared").startsWith("--topics has no meaning with --soak"));
+    }
+
+    @Test
+    void samplesNeedAGatewayProcess() {
+        assertEquals("--samples needs --gateway-pid: the process whose memory is sampled", error("--samples", "s.jsonl"));
+        LoadOptions o = parse("--samples", "out/s.jsonl", "--gateway-pid", "77", "--sample-interval", "30s",
+                "--metrics-url", "http://127.0.0.1:9090/metrics");
+        assertEquals(new LoadOptions.Sampling(java.nio.file.Path.of("out/s.jsonl"), TimeUnit.SECONDS.toNanos(30),
+                java.net.URI.create("http://127.0.0.1:9090/metrics")), o.sampling());
+        assertNull(parse("--samples", "s", "--gateway-pid", "7").sampling().metricsUrl());
+        assertEquals(TimeUnit.MINUTES.toNanos(1), parse("--samples", "s", "--gateway-pid", "7").sampling().intervalNanos());
+        assertTrue(error("--metrics-url", "https://x/metrics").startsWith("--metrics-url:"));
+        assertTrue(error("--sample-interval", "10ms").startsWith("--sample-interval:"));
+    }
+
+    @Test
+    void sizes() {
+        assertEquals(512, LoadOptions.parseSize("512"));
+        assertEquals(16 * 1024, LoadOptions.parseSize("16KiB"));
+        assertEquals(1024 * 1024, LoadOptions.parseSize("1MiB"));
+        assertThrows(NumberFormatException.class, () -> LoadOptions.parseSize("16KB"));
+        assertThrows(NumberFormatException.class, () -> LoadOptions.parseSize("-1"));
+    }
+
+    @Test
     void helpListsEveryOptionWithItsDefault() {
         assertTrue(LoadOptions.isHelp(new String[] {"--streams", "1", "--help"}));
         String help = LoadOptions.helpText();

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -139,6 +140,18 @@ class SseScannerTest {
     }
 
     @Test
+    void aNewStreamForgetsTheLastIdAndAnyPartialInput() {
+        Recorder r = new Recorder();
+        SseScanner scanner = new SseScanner(r);
+        feed(scanner, "id: 5\ndata: {\"ts\":1,\"seq\":0,\"pub\":0}\n\nid: 6\ndata: {\"ts\":1,");
+        scanner.newStream();
+        assertFalse(scanner.hasLastId());
+        feed(scanner, "event: connected\ndata: {}\n\n");
+        assertFalse(scanner.hasLastId());
+        assertEquals(List.of("load 1 0 0", "connected"), r.events);
+    }
+
+    @Test
     void aBlockWithoutDataDispatchesNothingButCommitsItsId() {
         Recorder r = new Recorder();
         SseScanner scanner = new SseScanner(r);
@@ -166,17 +179,31 @@ class SseScannerTest {
     @Test
     void readsWhatThePayloadEncoderWrites() {
         PayloadEncoder encoder = new PayloadEncoder(150);
+        assertEquals(150, encoder.dataLength(987654321098765L, 4321, 3));
+        assertScans(150, "load 987654321098765 4321 3", f -> encoder.writeData(f, 987654321098765L, 4321, 3));
+    }
+
+    @Test
+    void readsDataOfTheSizeASoakDraws() {
+        PayloadEncoder encoder = new PayloadEncoder(150, 40_000);
+        assertEquals(40_000, encoder.dataLength(5, 6, 7, 40_000));
+        // Smaller than the fields need: as long as they need, {"ts":5,"seq":6,"pub":7,"pad":""}.
+        assertEquals(33, encoder.dataLength(5, 6, 7, 1));
+        assertScans(40_000, "load 5 6 7", f -> encoder.writeData(f, 5, 6, 7, 40_000));
+    }
+
+    /** {@code data} written into an event frame is {@code length} bytes, and the scanner reads {@code event} from it. */
+    private static void assertScans(int length, String event, Consumer<ByteBuf> data) {
         ByteBuf frame = Unpooled.buffer();
         try {
             frame.writeCharSequence("id: 77\ndata: ", StandardCharsets.US_ASCII);
             int before = frame.writerIndex();
-            encoder.writeData(frame, 987654321098765L, 4321, 3);
-            assertEquals(150, frame.writerIndex() - before);
-            assertEquals(150, encoder.dataLength(987654321098765L, 4321, 3));
+            data.accept(frame);
+            assertEquals(length, frame.writerIndex() - before);
             frame.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
             Recorder r = new Recorder();
             new SseScanner(r).feed(frame);
-            assertEquals(List.of("load 987654321098765 4321 3"), r.events);
+            assertEquals(List.of(event), r.events);
         } finally {
             frame.release();
         }
