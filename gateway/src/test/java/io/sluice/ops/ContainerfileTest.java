@@ -91,11 +91,12 @@ class ContainerfileTest {
     }
 
     @Test
-    void jvmFollowsTheContainersMemoryLimitAndExitsOnOutOfMemory() {
+    void jvmFollowsTheContainersMemoryLimitAndCommitsItsHeapAtStart() {
         String options = runtime().args("ENV").stream().filter(e -> e.startsWith("JAVA_TOOL_OPTIONS=")).findFirst().orElseThrow();
 
         assertTrue(options.contains("-XX:MaxRAMPercentage="), options);
-        assertTrue(options.contains("-XX:+ExitOnOutOfMemoryError"), options);
+        assertTrue(options.contains("-XX:+AlwaysPreTouch"), options);
+        assertFalse(options.contains("ExitOnOutOfMemoryError"), "running short of memory is a 503, not an exit (§10)");
         assertFalse(options.contains("-Xmx"), "a fixed -Xmx would ignore the container's limit: " + options);
     }
 

@@ -78,11 +78,12 @@ class SystemdUnitTest {
         Map<String, List<String>> service = section("Service");
         String exec = service.get("ExecStart").get(0);
 
-        for (String flag : List.of("-Xms", "-Xmx", "-XX:+ExitOnOutOfMemoryError", "-Dio.netty.leakDetection.level=disabled",
+        for (String flag : List.of("-Xms", "-Xmx", "-XX:+AlwaysPreTouch", "-Dio.netty.leakDetection.level=disabled",
                 "-jar /opt/sluice/sluice-gateway.jar", "--config /etc/sluice/sluice.conf")) {
             assertTrue(exec.contains(flag), () -> "ExecStart lacks " + flag + ": " + exec);
         }
         assertTrue(exec.indexOf("$SLUICE_JAVA_OPTS") < exec.indexOf("-jar"), "operator flags come last among JVM flags");
+        assertFalse(exec.contains("ExitOnOutOfMemoryError"), "running short of memory is a 503, not an exit (§10)");
         // drainWindow is not configurable yet (issue 5, part 3): the stop timeout leaves a minute for it.
         Matcher timeout = Pattern.compile("(\\d+)s").matcher(service.get("TimeoutStopSec").get(0));
         assertTrue(timeout.matches() && Long.parseLong(timeout.group(1)) >= 60,
