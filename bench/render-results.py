@@ -188,7 +188,8 @@ def render_nchan(folders, w):
     w("## Sluice against nchan (`bench/run-nchan-compare.sh`)\n")
     w("Each scenario ran in rounds, each round Sluice then nchan (and, where a folder says so, other variants in "
       "between), every run on a freshly started server. Both servers pinned to CPU 1 (Sluice: one event loop, the JVM "
-      "flags of `bench/bench-common.sh` as of the run (see its `.args`), connection limits lifted, its start-up "
+      "flags above, from 2026-12-06T19:14Z on with `-XX:-UseCodeCacheFlushing` as `bench/bench-common.sh` has them now "
+      "(sluice-base: without it), connection limits lifted, its start-up "
       "warm-up at its default where the build has one; nchan: nginx's master and one worker), the load generator to "
       "CPU 0; ~150-byte events, one per publish request. The access log is on for both in scenario a (Sluice's "
       "default text log, nginx's combined format, each to a file), off elsewhere. In scenario c the generator first "

@@ -296,7 +296,8 @@ run_json() {
 import json, os, sys, time
 path, command, phase, rounds, scenarios, load = sys.argv[1:]
 d = json.load(open(path)) if os.path.exists(path) else {}
-d.update({"command": command, "rounds": int(rounds), "scenarios": scenarios.split()})
+d.update({"command": command, "rounds": int(rounds), "scenarios": scenarios.split(),
+          "variants": os.environ.get("VARIANTS", "sluice nchan").split()})
 d["loadAverage" + phase] = load
 d["time" + phase] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 json.dump(d, open(path, "w"), indent=1)
