@@ -6,9 +6,9 @@ GATEWAY_JAR=${GATEWAY_JAR:-gateway/target/sluice-gateway.jar}
 BENCH_JAR=${BENCH_JAR:-bench/target/sluice-benchmarks.jar}
 
 # Gateway JVM flags for throughput runs: fixed heap, leak detection off (its default sampling records stack
-# traces), code-cache flushing off as in ops/ (JDK 17's sweeper recompiles hot code: bench/ANALYSIS.md), one event
-# loop for the one pinned core.
-GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:-UseCodeCacheFlushing -Dio.netty.leakDetection.level=disabled)
+# traces), one event loop for the one pinned core. (The run of 2026-12-06T1933Z also had -XX:-UseCodeCacheFlushing:
+# it was taken out again once it showed no effect without JFR, bench/ANALYSIS.md.)
+GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
 # For the idle-memory run: a heap that grows and shrinks with the live set, so RSS follows what streams cost.
 IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss256k
           -Dio.netty.leakDetection.level=disabled)

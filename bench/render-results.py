@@ -169,7 +169,7 @@ def render_variants(used, w):
     if not rows:
         return
     w("Variants interleaved in the same rounds (`VARIANTS`; sluice-base: the build before issue 12's changes, with "
-      "the JVM flags it was deployed with; sluice-uring: this build with `transport = io_uring`), per round:\n")
+      "the JVM flags above; sluice-uring: this build with `transport = io_uring`), per round:\n")
     for title, label, variants, cells in rows:
         if title:
             w(f"\n| {title} | " + " | ".join(variants) + " |")
@@ -188,8 +188,8 @@ def render_nchan(folders, w):
     w("## Sluice against nchan (`bench/run-nchan-compare.sh`)\n")
     w("Each scenario ran in rounds, each round Sluice then nchan (and, where a folder says so, other variants in "
       "between), every run on a freshly started server. Both servers pinned to CPU 1 (Sluice: one event loop, the JVM "
-      "flags above, from 2026-12-06T19:14Z on with `-XX:-UseCodeCacheFlushing` as `bench/bench-common.sh` has them now "
-      "(sluice-base: without it), connection limits lifted, its start-up "
+      "flags above (the runs of 2026-12-06T19:14Z to T19:33Z also with `-XX:-UseCodeCacheFlushing`, sluice-base "
+      "without it), connection limits lifted, its start-up "
       "warm-up at its default where the build has one; nchan: nginx's master and one worker), the load generator to "
       "CPU 0; ~150-byte events, one per publish request. The access log is on for both in scenario a (Sluice's "
       "default text log, nginx's combined format, each to a file), off elsewhere. In scenario c the generator first "

@@ -25,8 +25,8 @@
 # SLUICE_JAR runs another build of the gateway.
 #
 # VARIANTS (default "sluice nchan") lists what runs in each round, in order. Besides those two: sluice-uring (this
-# build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default the
-# flags before issue 12: no -XX:-UseCodeCacheFlushing), for interleaved old-against-new runs. The extra variants' files
+# build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
+# GATEWAY_JVM's), for interleaved old-against-new runs. The extra variants' files
 # sit beside the others (<scenario>.<variant>.r<round>...); RESULTS.md's table shows sluice and nchan.
 # Needs: a built tree (mvn -B -q -DskipTests package), nginx and libnginx-mod-nchan, taskset (util-linux), ss
 # (iproute2), curl, python3, /usr/bin/time. Only 127.0.0.1 is used; the system's nginx service is never touched.
@@ -37,8 +37,7 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-2}
 read -r -a VARIANT_LIST <<<"${VARIANTS:-sluice nchan}"
-BASE_JVM_DEFAULT=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
-read -r -a BASE_JVM <<<"${BASE_JVM:-${BASE_JVM_DEFAULT[*]}}"
+read -r -a BASE_JVM <<<"${BASE_JVM:-${GATEWAY_JVM[*]}}"
 GATEWAY_JAR=${SLUICE_JAR:-$GATEWAY_JAR}
 read -r -a SLUICE_EXTRA <<<"${SLUICE_FLAGS:-}"
 NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
