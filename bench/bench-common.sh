@@ -2,11 +2,12 @@
 # JVM flags and options, and starting and stopping it. The gateway runs pinned to CPU 1 with one event loop; the load
 # generator runs pinned to CPU 0. Callers run from the repository root under `set -euo pipefail`.
 
-GATEWAY_JAR=gateway/target/sluice-gateway.jar
-BENCH_JAR=bench/target/sluice-benchmarks.jar
+GATEWAY_JAR=${GATEWAY_JAR:-gateway/target/sluice-gateway.jar}
+BENCH_JAR=${BENCH_JAR:-bench/target/sluice-benchmarks.jar}
 
 # Gateway JVM flags for throughput runs: fixed heap, leak detection off (its default sampling records stack
-# traces), one event loop for the one pinned core.
+# traces), one event loop for the one pinned core. (The run of 2026-12-06T1933Z also had -XX:-UseCodeCacheFlushing:
+# it was taken out again once it showed no effect without JFR, bench/ANALYSIS.md.)
 GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
 # For the idle-memory run: a heap that grows and shrinks with the live set, so RSS follows what streams cost.
 IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss256k
@@ -29,15 +30,16 @@ stop_gateway() {
 }
 
 # start_gateway LOG_PREFIX JVM_ARRAY_NAME [gateway flags...] -> PORT, GW_PID; logs to LOG_PREFIX.gateway.out/.err.
-# Returns once the gateway printed its listening line.
+# Returns once the gateway printed its listening line (after its start-up warm-up, `warmup`, default 3 s). Pinned to
+# CPU ${GATEWAY_CPU:-1}.
 start_gateway() {
   local log=$1 jvm_name=$2; shift 2
   local -n jvm=$jvm_name
   PORT=$(free_port)
-  taskset -c 1 java "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
+  taskset -c "${GATEWAY_CPU:-1}" java "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
     >"$log.gateway.out" 2>"$log.gateway.err" &
   GW_PID=$!
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     grep -q '^sluice listening' "$log.gateway.out" 2>/dev/null && return 0
     kill -0 "$GW_PID" 2>/dev/null || { cat "$log.gateway.err" >&2; return 1; }
     sleep 0.1

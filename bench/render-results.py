@@ -155,6 +155,38 @@ def newest_with(scen, folders):
     return None
 
 
+def variants_in(folder, scen):
+    """The servers a folder ran scenario scen with (sluice, sluice-base, sluice-uring, nchan ...), in that order."""
+    found = {os.path.basename(p).split(".")[1] for p in glob.glob(os.path.join(folder, f"{scen}.*.r1*.json"))}
+    order = ["sluice", "sluice-uring", "sluice-base", "nchan"]
+    return [v for v in order if v in found] + sorted(found - set(order))
+
+
+def render_variants(used, w):
+    """Where a folder interleaved more than Sluice and nchan: every variant's figures, per round, side by side."""
+    rows = []
+    for scen, wave, title, measures in NCHAN_TABLE:
+        f = used[scen]
+        variants = variants_in(f, scen) if f else []
+        if len(variants) <= 2:
+            continue
+        rs = range(1, (load("run", f) or {}).get("rounds", 1) + 1)
+        for i, (label, lower, fn) in enumerate(measures):
+            cells = [", ".join(num(fn(d)) if (d := load(f"{scen}.{v}.r{r}{wave}", f)) else "–" for r in rs)
+                     for v in variants]
+            rows.append((title if i == 0 else "", label, variants, cells))
+    if not rows:
+        return
+    w("Variants interleaved in the same rounds (`VARIANTS`; sluice-base: the build before issue 12's changes, with "
+      "the JVM flags above; sluice-uring: this build with `transport = io_uring`), per round:\n")
+    for title, label, variants, cells in rows:
+        if title:
+            w(f"\n| {title} | " + " | ".join(variants) + " |")
+            w("|---|" + "---|" * len(variants))
+        w(f"| {label} | " + " | ".join(cells) + " |")
+    w("")
+
+
 def render_nchan(folders, w):
     """The Sluice / nchan section: each scenario's rows from the newest of folders (oldest first) that ran it."""
     used = {scen: newest_with(scen, folders) for scen, _, _, _ in NCHAN_TABLE}
@@ -163,10 +195,16 @@ def render_nchan(folders, w):
         return
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     w("## Sluice against nchan (`bench/run-nchan-compare.sh`)\n")
-    w("Each scenario ran in rounds, each round Sluice then nchan, every run on a freshly started server. Both servers "
-      "pinned to CPU 1 (Sluice: one event loop, the JVM flags above, `--access-log=off`, connection limits lifted; "
-      "nchan: nginx's master and one worker), the load generator to CPU 0; ~150-byte events, one per publish request. "
-      "The same generator measures both (`LoadGenerator --server sluice|nchan`). Runs (UTC):\n")
+    w("Each scenario ran in rounds, each round Sluice then nchan (and, where a folder says so, other variants in "
+      "between), every run on a freshly started server. Both servers pinned to CPU 1 (Sluice: one event loop, the JVM "
+      "flags above (the runs of 2026-12-06T19:14Z to T19:33Z also with `-XX:-UseCodeCacheFlushing`, sluice-base "
+      "without it), connection limits lifted, its start-up "
+      "warm-up at its default where the build has one; nchan: nginx's master and one worker), the load generator to "
+      "CPU 0; ~150-byte events, one per publish request. The access log is on for both in scenario a (Sluice's "
+      "default text log, nginx's combined format, each to a file), off elsewhere. In scenario c the generator first "
+      "warms its own JVM for 10 s against a second server of the same kind on CPU 0 (`--prewarm-url`), so the cold "
+      "server's first seconds are not the cold generator's; folders from before 2026-12-06T19:14Z ran without it. The "
+      "same generator measures both (`LoadGenerator --server sluice|nchan`). Runs (UTC):\n")
     for f in runs:
         meta = load("run", f) or {}
         m = machine_of(f, {"nginx": "nginx -v 2>&1 | sed 's/.*: //'",
@@ -179,7 +217,7 @@ def render_nchan(folders, w):
     w("")
     w("nchan's config is each folder's `nchan.conf`: `worker_processes 1`, `worker_rlimit_nofile 20000` (the machine's "
       "hard limit), `worker_connections 30000` (slots, not descriptors: at 19,900 nchan refused ~350 of 19,000 "
-      "streams), `access_log off`, `keepalive_requests 100000000` (nginx's default 1,000 would close publishers' "
+      "streams), `access_log off` (on, to a file, in scenario a), `keepalive_requests 100000000` (nginx's default 1,000 would close publishers' "
       "connections), messages kept as Sluice's history (`nchan_message_buffer_length 1000`, `nchan_message_timeout "
       "1h`, `nchan_shared_memory_size 256M`), `nchan_subscriber_first_message newest`. The machine was shared with "
       "other engineers' builds and tests (load per run below): read ratios, not absolute figures (these drift ±30 % "
@@ -198,6 +236,7 @@ def render_nchan(folders, w):
               f"| {', '.join(map(num, vals['nchan']))} | "
               f"{', '.join('–' if q is None else f'{q:.2f}' for q in ratios)} |")
     w("")
+    render_variants(used, w)
     f = used["fanout_1k_ramp"]
     if f:
         rounds = (load("run", f) or {}).get("rounds", 1)

@@ -16,6 +16,18 @@
 # generator's summary and progress, its command line, the load average and CPU around the run) and the servers' logs;
 # run.json (command, rounds, load average at start and end). The machine is shared with other work: the load average
 # is recorded, never waited for. A server that cannot hold a scenario's rate is reported with what it held.
+#
+# Access log: on for both servers in scenario a (Sluice's default `accessLog = text` to its stderr file, nginx's
+# default combined format to a file), since real deployments keep it; off elsewhere. Scenario c's generator first
+# warms its own JVM against a second, already running server of the same kind (pinned with the generator to CPU 0,
+# --prewarm-url), so the cold server's first seconds are measured by a warm client; the server under test idles
+# meanwhile. SLUICE_FLAGS (words) are added to every Sluice gateway's flags, e.g. SLUICE_FLAGS=--transport=io_uring;
+# SLUICE_JAR runs another build of the gateway.
+#
+# VARIANTS (default "sluice nchan") lists what runs in each round, in order. Besides those two: sluice-uring (this
+# build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
+# GATEWAY_JVM's), for interleaved old-against-new runs. The extra variants' files
+# sit beside the others (<scenario>.<variant>.r<round>...); RESULTS.md's table shows sluice and nchan.
 # Needs: a built tree (mvn -B -q -DskipTests package), nginx and libnginx-mod-nchan, taskset (util-linux), ss
 # (iproute2), curl, python3, /usr/bin/time. Only 127.0.0.1 is used; the system's nginx service is never touched.
 set -euo pipefail
@@ -24,6 +36,10 @@ cd "$(dirname "$0")/.."
 . bench/bench-common.sh
 
 ROUNDS=${ROUNDS:-2}
+read -r -a VARIANT_LIST <<<"${VARIANTS:-sluice nchan}"
+read -r -a BASE_JVM <<<"${BASE_JVM:-${GATEWAY_JVM[*]}}"
+GATEWAY_JAR=${SLUICE_JAR:-$GATEWAY_JAR}
+read -r -a SLUICE_EXTRA <<<"${SLUICE_FLAGS:-}"
 NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
 OUT=bench/results/$(date -u +%Y-%m-%dT%H%MZ)-nchan
 mkdir -p "$OUT"
@@ -33,6 +49,7 @@ for s in "${SELECTED[@]}"; do
   [[ " ${ALL[*]} " == *" $s "* ]] || { echo "unknown scenario $s (${ALL[*]})" >&2; exit 2; }
 done
 [ -f "$NCHAN_MODULE" ] || { echo "no $NCHAN_MODULE: apt-get install libnginx-mod-nchan" >&2; exit 2; }
+[[ " ${VARIANTS:-} " != *" sluice-base "* ]] || [ -f "${BASE_JAR:-}" ] || { echo "VARIANTS has sluice-base: set BASE_JAR" >&2; exit 2; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
@@ -44,9 +61,10 @@ machine_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 NGINX_PID=""
 NGINX_DIR=""
 NGINX_LOG=""
-# nchan_conf DIR PORT: the whole nginx.conf of one run.
+# nchan_conf DIR PORT: the whole nginx.conf of one run; NCHAN_ACCESS_LOG=on logs every request to DIR/access.log.
 nchan_conf() {
-  local d=$1 port=$2
+  local d=$1 port=$2 access="access_log off;             # as the Sluice side (--access-log=off)"
+  [ "${NCHAN_ACCESS_LOG:-off}" = on ] && access="access_log $d/access.log;   # nginx's combined format, as Sluice's default text log"
   cat <<CONF
 # Written by bench/run-nchan-compare.sh: a private nginx with nchan for one run, loopback only.
 load_module $NCHAN_MODULE;
@@ -61,7 +79,7 @@ events {
     worker_connections 30000;
 }
 http {
-    access_log off;             # as the Sluice side (--access-log=off)
+    $access
     keepalive_requests 100000000; # Sluice closes no keep-alive connection after N requests; nginx's default is 1,000
     keepalive_timeout 75s;      # Sluice's idleTimeout
     client_body_temp_path $d/temp/client_body;
@@ -99,8 +117,8 @@ start_nchan() {
   mkdir -p "$NGINX_DIR/temp"
   PORT=$(free_port)
   nchan_conf "$NGINX_DIR" "$PORT" >"$NGINX_DIR/nginx.conf"
-  [ -f "$OUT/nchan.conf" ] || sed "s|$NGINX_DIR|<prefix>|g; s|127.0.0.1:$PORT|127.0.0.1:<port>|" "$NGINX_DIR/nginx.conf" >"$OUT/nchan.conf"
-  taskset -c 1 nginx -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" >"$NGINX_LOG.nginx.out" 2>&1 &
+  [ -f "$OUT/nchan.conf" ] || [ "${NCHAN_ACCESS_LOG:-off}" = on ] || sed "s|$NGINX_DIR|<prefix>|g; s|127.0.0.1:$PORT|127.0.0.1:<port>|" "$NGINX_DIR/nginx.conf" >"$OUT/nchan.conf"
+  taskset -c "${SERVER_CPU:-1}" nginx -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" >"$NGINX_LOG.nginx.out" 2>&1 &
   NGINX_PID=$!
   local worker=""
   for _ in $(seq 1 100); do
@@ -146,15 +164,39 @@ wait_quiet() {
   QUIET="$busy after $waited s waited"
 }
 
-# start_server SERVER LOG_PREFIX -> PORT, SERVER_PIDS; first waits for a quiet machine (wait_quiet).
+# start_server SERVER LOG_PREFIX [Sluice flags...] -> PORT, SERVER_PIDS; first waits for a quiet machine (wait_quiet).
 start_server() {
+  local server=$1 log=$2; shift 2
   wait_quiet
-  case "$1" in
-    sluice) start_gateway "$2" GATEWAY_JVM; SERVER_PIDS=$GW_PID ;;
-    nchan) start_nchan "$2" ;;
+  case "$server" in
+    sluice) start_gateway "$log" GATEWAY_JVM "${SLUICE_EXTRA[@]}" "$@"; SERVER_PIDS=$GW_PID ;;
+    sluice-uring) start_gateway "$log" GATEWAY_JVM "${SLUICE_EXTRA[@]}" --transport=io_uring "$@"; SERVER_PIDS=$GW_PID ;;
+    sluice-base) GATEWAY_JAR=$BASE_JAR start_gateway "$log" BASE_JVM "$@"; SERVER_PIDS=$GW_PID ;;
+    nchan) start_nchan "$log" ;;
   esac
 }
-stop_servers() { stop_gateway; stop_nchan; }
+# The generator's --server for a variant.
+api_of() { case "$1" in sluice*) echo sluice ;; *) echo "$1" ;; esac; }
+
+# start_prewarm_server SERVER LOG_PREFIX -> PREWARM_URL: a second server of the same kind on CPU 0 (the generator's),
+# for the generator to warm up against (--prewarm-url); stopped by stop_servers. Call before start_server.
+PREWARM_GW=""
+PREWARM_NGINX=""
+PREWARM_DIR=""
+start_prewarm_server() {
+  case "$1" in
+    sluice*) GATEWAY_CPU=0 start_gateway "$2.prewarm" GATEWAY_JVM "${SLUICE_EXTRA[@]}"; PREWARM_GW=$GW_PID; GW_PID="" ;;
+    nchan) SERVER_CPU=0 start_nchan "$2.prewarm"; PREWARM_NGINX=$NGINX_PID; PREWARM_DIR=$NGINX_DIR; NGINX_PID=""; NGINX_DIR="" ;;
+  esac
+  PREWARM_URL=http://127.0.0.1:$PORT
+}
+stop_prewarm_server() {
+  if [ -n "$PREWARM_GW" ]; then kill -TERM "$PREWARM_GW" 2>/dev/null; wait "$PREWARM_GW" 2>/dev/null || true; fi
+  if [ -n "$PREWARM_NGINX" ]; then kill -TERM "$PREWARM_NGINX" 2>/dev/null; wait "$PREWARM_NGINX" 2>/dev/null || true; fi
+  [ -n "$PREWARM_DIR" ] && rm -rf "$PREWARM_DIR"
+  PREWARM_GW=""; PREWARM_NGINX=""; PREWARM_DIR=""
+}
+stop_servers() { stop_gateway; stop_nchan; stop_prewarm_server; }
 trap stop_servers EXIT
 
 # Waits (up to 60 s) until the server holds no established connection: a second wave meets a server whose first
@@ -171,7 +213,7 @@ wait_no_connections() {
 # RUN.progress, RUN.args and RUN.env; a generator that fails is recorded (RUN.env) and the comparison goes on.
 generate() {
   local run=$1 server=$2; shift 2
-  local args=(--server "$server" --url "http://127.0.0.1:$PORT" --gateway-pid "$SERVER_PIDS" --payload 150 --batch 1 "$@")
+  local args=(--server "$(api_of "$server")" --url "http://127.0.0.1:$PORT" --gateway-pid "$SERVER_PIDS" --payload 150 --batch 1 "$@")
   local before m0 s0 rc=0 p
   before=$(loadavg)
   echo "== $run (load average $before): LoadGenerator ${args[*]}" >&2
@@ -195,11 +237,24 @@ generate() {
 
 # ---- the scenarios (issue 12): each takes SERVER ROUND ----
 
+# compact_access_log LOG_PREFIX: the gateway's access-log lines (one per publish: tens of MB) leave the results; a count
+# and the first three stay in their place.
+compact_access_log() {
+  local err=$1.gateway.err
+  [ -f "$err" ] || return 0
+  local n bytes
+  n=$(grep -c '^time=' "$err" || true); bytes=$(grep '^time=' "$err" | wc -c || true)
+  { grep -v '^time=' "$err" || true; echo "[bench: $n access-log lines ($bytes bytes) were written here; the first three:]"
+    grep -m 3 '^time=' "$err" || true; } >"$err.tmp"
+  mv "$err.tmp" "$err"
+}
+
 own_topics_10k() {   # a. 10,000 streams, a topic each, 10,000 single-event publishes/s over 64 keep-alive connections
   local run=own_topics_10k.$1.r$2
-  start_server "$1" "$OUT/$run"
+  NCHAN_ACCESS_LOG=on start_server "$1" "$OUT/$run" --access-log=text
   generate "$run" "$1" --streams 10000 --topics per-stream --rate 10000 --publishers 64 --duration 30s --warmup 5s
   stop_servers
+  compact_access_log "$OUT/$run"
 }
 new_streams_19k() {  # b. CPU per new stream: 19,000 streams from one client address, cold then warm
   local run=new_streams_19k.$1.r$2
@@ -213,8 +268,10 @@ new_streams_19k() {  # b. CPU per new stream: 19,000 streams from one client add
 }
 cold_1k_1m() {       # c. a server started seconds before: 1,000 streams, one topic, 1,000 events/s from the first second
   local run=cold_1k_1m.$1.r$2
+  start_prewarm_server "$1" "$OUT/$run"
   start_server "$1" "$OUT/$run"
-  generate "$run" "$1" --streams 1000 --topics shared --rate 1000 --publishers 32 --duration 10s --warmup 0s --grace 5s
+  generate "$run" "$1" --streams 1000 --topics shared --rate 1000 --publishers 32 --duration 10s --warmup 0s --grace 5s \
+    --prewarm-url "$PREWARM_URL" --prewarm 10s
   stop_servers
 }
 fanout_1k_ramp() {   # d. 1,000 streams, one topic, ramped x1.5 every 4 s: highest rate with p99 <= 50 ms and no loss
@@ -238,7 +295,8 @@ run_json() {
 import json, os, sys, time
 path, command, phase, rounds, scenarios, load = sys.argv[1:]
 d = json.load(open(path)) if os.path.exists(path) else {}
-d.update({"command": command, "rounds": int(rounds), "scenarios": scenarios.split()})
+d.update({"command": command, "rounds": int(rounds), "scenarios": scenarios.split(),
+          "variants": os.environ.get("VARIANTS", "sluice nchan").split()})
 d["loadAverage" + phase] = load
 d["time" + phase] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 json.dump(d, open(path, "w"), indent=1)
@@ -248,7 +306,7 @@ PY
 run_json "ROUNDS=$ROUNDS bench/run-nchan-compare.sh${*:+ $*}" Start
 for s in "${SELECTED[@]}"; do
   for round in $(seq 1 "$ROUNDS"); do
-    for server in sluice nchan; do "$s" "$server" "$round"; done
+    for server in "${VARIANT_LIST[@]}"; do "$s" "$server" "$round"; done
   done
 done
 run_json "ROUNDS=$ROUNDS bench/run-nchan-compare.sh${*:+ $*}" End

@@ -38,6 +38,7 @@ import io.sluice.stream.StreamService;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -76,6 +77,8 @@ public final class Endpoints {
     private final PresenceHub presence;
     private final StreamDirectory directory;
     private final Disconnects disconnects;
+    /** Where the public listener's access-log lines go: null for logger {@code sluice.access}. */
+    private final Consumer<String> accessLogLines;
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready ({@code /readyz})
@@ -88,6 +91,15 @@ public final class Endpoints {
     public Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
                      GatewayMetrics metrics, Supplier<String> notReadyReason, Supplier<String> streamRefusalReason,
                      ChannelGroup connections, DashboardFeed dashboard, PresenceHub presence) {
+        this(config, fanout, access, backplane, metrics, notReadyReason, streamRefusalReason, connections, dashboard,
+                presence, null);
+    }
+
+    /** As above, with the public listener's access-log lines sent to {@code accessLogLines} (null: the logger). */
+    Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
+              GatewayMetrics metrics, Supplier<String> notReadyReason, Supplier<String> streamRefusalReason,
+              ChannelGroup connections, DashboardFeed dashboard, PresenceHub presence, Consumer<String> accessLogLines) {
+        this.accessLogLines = accessLogLines;
         this.presence = presence;
         this.directory = new StreamDirectory(backplane.control()::nodeId);
         this.disconnects = new Disconnects(access, directory, backplane.control(), config.reconnectMillis());
@@ -162,7 +174,8 @@ public final class Endpoints {
     private SluiceServerInitializer initializer(CorsPolicy cors, SluiceConfig.AccessLog accessLog, Routes routes) {
         RequestRouter router = new RequestRouter(routes, config.maxInitialLineLength(), config.maxHeaderSize());
         return new SluiceServerInitializer(connections, router, config.maxInitialLineLength(), config.maxHeaderSize(),
-                (int) config.maxBodyBytes(), config.requestHeaderTimeout(), config.idleTimeout(), cors, accessLog);
+                (int) config.maxBodyBytes(), config.requestHeaderTimeout(), config.idleTimeout(), cors, accessLog,
+                accessLogLines);
     }
 
     private void healthz(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {

@@ -33,7 +33,9 @@ import io.sluice.presence.PresenceHub;
 import io.sluice.presence.PresenceTopics;
 import io.sluice.stream.StreamDirectory;
 
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What one node runs, assembled from its config in dependency order: the metrics and their registry, the fan-out,
@@ -67,6 +69,8 @@ final class GatewayNode {
     private final Endpoints endpoints;
     private final MetricsEndpoint metricsEndpoint;
     private final StatsEndpoint statsEndpoint;
+    /** The sampler's and history maintenance's timers on the management loop; cancelled by {@link #stopProducers()}. */
+    private final ScheduledFuture<?>[] timers;
     private DemoClock demoClock;
     private volatile boolean draining;
 
@@ -77,7 +81,7 @@ final class GatewayNode {
      * @param connections every accepted connection of both listeners joins it
      */
     private GatewayNode(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops, EventLoop management,
-                        ChannelGroup connections) {
+                        ChannelGroup connections, Consumer<String> accessLogLines) {
         this.config = config;
         this.access = access;
         this.metrics = new CountingMetrics();
@@ -111,13 +115,15 @@ final class GatewayNode {
                 fanout::historyBytes, presence::topicCount, presence::entryCount,
                 jwks == null ? null : new NodeMeters.Jwks(metrics::jwksRefreshFailures, jwks::ageSeconds)));
         nodeMeters.bindTo(registry);
-        management.scheduleWithFixedDelay(statsSampler, 0, 1, TimeUnit.SECONDS);
-        // history's age bound when nobody publishes, and forgetting unused topics: off the stream loops
-        management.scheduleWithFixedDelay(this::maintainHistory, 1, 1, TimeUnit.SECONDS);
+        this.timers = new ScheduledFuture<?>[] {
+            management.scheduleWithFixedDelay(statsSampler, 0, 1, TimeUnit.SECONDS),
+            // history's age bound when nobody publishes, and forgetting unused topics: off the stream loops
+            management.scheduleWithFixedDelay(this::maintainHistory, 1, 1, TimeUnit.SECONDS)
+        };
         this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
         this.dashboard = new DashboardFeed(management, this::dashboardTotals);
         this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason,
-                this::streamRefusalReason, connections, dashboard, presence);
+                this::streamRefusalReason, connections, dashboard, presence, accessLogLines);
         this.metricsEndpoint = new MetricsEndpoint(registry);
         this.statsEndpoint = new StatsEndpoint(metrics, fanout.topics(), statsSampler);
     }
@@ -128,7 +134,16 @@ final class GatewayNode {
      */
     static GatewayNode assemble(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops, EventLoop management,
                                 ChannelGroup connections) {
-        return new GatewayNode(config, access, loops, management, connections);
+        return new GatewayNode(config, access, loops, management, connections, null);
+    }
+
+    /**
+     * A node whose public listener sends its access-log lines to {@code accessLogLines} instead of logger
+     * {@code sluice.access}: the start-up warm-up's throwaway node ({@link Warmup}), which must log nothing.
+     */
+    static GatewayNode assembleUnlogged(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops,
+                                        EventLoop management, ChannelGroup connections, Consumer<String> accessLogLines) {
+        return new GatewayNode(config, access, loops, management, connections, accessLogLines);
     }
 
     /**
@@ -208,6 +223,10 @@ final class GatewayNode {
 
     /** First half of the stop: everything that hands work to the event loops stops. Before the loops end. */
     void stopProducers() {
+        for (ScheduledFuture<?> timer : timers) {
+            timer.cancel(false);
+        }
+        fanout.stopHeartbeats();
         if (demoClock != null) {
             demoClock.stop();
         }

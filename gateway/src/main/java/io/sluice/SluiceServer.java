@@ -67,19 +67,30 @@ public final class SluiceServer implements AutoCloseable {
         JvmFit.check(config);
         AccessPolicy access = AccessPolicies.fromConfig(config);
         Transports transport = Transports.select(config.transport());
+        if (transport.fallbackReason() != null) {
+            log.warn("{}", transport.fallbackReason());
+        }
         this.transportName = transport.name();
         int threads = config.resolvedEventLoopThreads();
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sluice-loop"),
                 transport.ioHandlerFactory());
         this.managementGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-mgmt"),
                 transport.ioHandlerFactory());
+        if (!config.warmup().isZero()) {
+            // before this node exists: its ids, topics and metrics start from nothing, whatever the warm-up did
+            Warmup.Result warm = Warmup.run(config, group, managementGroup.next(), transport, config.warmup().toNanos());
+            log.info("warm-up: {} streams opened and closed, {} publishes, {} MiB streamed in {} ms ({} ms of JIT"
+                    + " compilation)", warm.streamsOpened(), warm.publishes(), warm.bytesReceived() >> 20, warm.millis(),
+                    warm.compileMillis());
+        }
         this.node = GatewayNode.assemble(config, access, group, managementGroup.next(), connections);
         boolean started = false;
         Channel pub = null;
         Channel mgmt = null;
         try {
-            pub = bind(group, transport, config.port(), node.publicInitializer());
-            mgmt = bind(managementGroup, transport, config.managementPort(), node.managementInitializer());
+            pub = bind(config, group, transport, config.bindAddress(), config.port(), node.publicInitializer());
+            mgmt = bind(config, managementGroup, transport, config.bindAddress(), config.managementPort(),
+                    node.managementInitializer());
             started = true;
         } finally {
             if (!started) {
@@ -163,20 +174,22 @@ public final class SluiceServer implements AutoCloseable {
         return node.isReady();
     }
 
-    private Channel bind(EventLoopGroup loops, Transports transport, int port, SluiceServerInitializer initializer)
-            throws InterruptedException {
+    /** A listener on {@code address:port} with the gateway's socket options; the start-up warm-up binds one too. */
+    static Channel bind(SluiceConfig config, EventLoopGroup loops, Transports transport, String address, int port,
+                        SluiceServerInitializer initializer) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY: every transport's socket config enables it by default (Netty's
+                // canEnableTcpNoDelayByDefault); setting it again cost one more setsockopt(2) per connection
                 // pooled buffers recycle their duplicates: fan-out's retainedDuplicate() allocates nothing
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
                 .childHandler(initializer);
-        return b.bind(new InetSocketAddress(config.bindAddress(), port)).sync().channel();
+        return b.bind(new InetSocketAddress(address, port)).syncUninterruptibly().channel();
     }
 
     /**

@@ -7,40 +7,65 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
 
 /**
- * The I/O transport, chosen once at start: native epoll on Linux when it loads, NIO elsewhere.
+ * The I/O transport, chosen once at start: native epoll on Linux when it loads, NIO elsewhere; io_uring when asked
+ * for and the kernel allows it.
  *
  * @param name what the start-up log says
+ * @param fallbackReason why the transport asked for is not the one chosen (io_uring unavailable), or null; the server
+ *                       logs it as a warning
  */
-record Transports(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel) {
+record Transports(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
+                  String fallbackReason) {
 
     static Transports select(SluiceConfig.Transport wanted) {
-        boolean epoll = Epoll.isAvailable();
+        return select(wanted, Epoll.isAvailable(), IoUring.isAvailable());
+    }
+
+    /** {@link #select(SluiceConfig.Transport)} given what this machine offers (tests pass the unavailable cases). */
+    static Transports select(SluiceConfig.Transport wanted, boolean epollAvailable, boolean ioUringAvailable) {
         switch (wanted) {
             case EPOLL -> {
-                if (!epoll) {
+                if (!epollAvailable) {
                     throw new ConfigException("transport 'epoll' is not available on this machine ("
                             + Epoll.unavailabilityCause() + "); allowed here: auto, nio");
                 }
-                return epoll();
+                return epoll(null);
             }
             case NIO -> {
-                return nio();
+                return nio(null);
+            }
+            case IO_URING -> {
+                if (ioUringAvailable) {
+                    return new Transports("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                            null);
+                }
+                String reason = "transport 'io_uring' is not available here (" + ioUringCause() + ")";
+                return epollAvailable ? epoll(reason + "; running on epoll") : nio(reason + "; running on nio");
             }
             default -> {
-                return epoll ? epoll() : nio();
+                return epollAvailable ? epoll(null) : nio(null);
             }
         }
     }
 
-    private static Transports epoll() {
-        return new Transports("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class);
+    /** Why io_uring cannot run: the kernel's or the sandbox's refusal as Netty saw it, or that it was never tried. */
+    private static String ioUringCause() {
+        Throwable cause = IoUring.unavailabilityCause();
+        return cause == null ? "not tried" : cause.toString();
     }
 
-    private static Transports nio() {
-        return new Transports("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class);
+    private static Transports epoll(String fallbackReason) {
+        return new Transports("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, fallbackReason);
+    }
+
+    private static Transports nio(String fallbackReason) {
+        return new Transports("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, fallbackReason);
     }
 }

@@ -43,8 +43,13 @@ final class LoopStreams implements AutoCloseable {
                 1000, ReplayStart.LIVE);
     }
 
-    /** Runs what was handed to the loop: drains, announcements. */
+    /**
+     * Runs what was handed to the loop: drains, announcements. The loop's clock moves on 10 ms first: after a drain to
+     * many streams the fan-out schedules the next one a few milliseconds later (it joins events into fewer writes,
+     * {@code LoopFanout.COALESCE_NANOS}), and an operation is to deliver its event, not to wait for that.
+     */
     void runPendingTasks() {
+        anchor.advanceTimeBy(10, TimeUnit.MILLISECONDS);
         anchor.runPendingTasks();
     }
 

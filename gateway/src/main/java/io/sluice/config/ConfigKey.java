@@ -103,7 +103,8 @@ public final class ConfigKey<T> {
             "Event-loop threads; 0 means one per available processor.");
     public static final ConfigKey<SluiceConfig.Transport> TRANSPORT = key("transport",
             ValueType.enumeration(SluiceConfig.Transport.class), SluiceConfig.DEFAULT_TRANSPORT,
-            "Socket transport: auto (native epoll where available, else nio), epoll or nio.");
+            "Socket transport: auto (native epoll where available, else nio), epoll, nio or io_uring (Linux; falls"
+                    + " back to epoll, else nio, with a logged reason where the kernel or sandbox refuses it).");
     public static final ConfigKey<String> BACKPLANE = new ConfigKey<>("backplane",
             ValueType.backplane(), SluiceConfig.DEFAULT_BACKPLANE, null, null,
             "How nodes share events: local means a single node; a Redis URL puts every node on one Redis stream"
@@ -213,6 +214,11 @@ public final class ConfigKey<T> {
             ValueType.duration(Duration.ZERO, Duration.ofDays(7)), SluiceConfig.DEFAULT_MAX_STREAM_LIFETIME,
             "A stream open this long (less a random 0-20%) is ended with retry: so clients rebalance across nodes;"
                     + " 0 turns it off.");
+    public static final ConfigKey<Duration> WARMUP = key("warmup",
+            ValueType.duration(Duration.ZERO, Duration.ofMinutes(1)), SluiceConfig.DEFAULT_WARMUP,
+            "Before listening, drive synthetic streams and publishes through the gateway's own code on a throwaway"
+                    + " loopback listener for about this long, so the first clients meet compiled code"
+                    + " (docs/operations.md); 0 turns it off.");
 
     private static final List<ConfigKey<?>> ALL_VIEW = Collections.unmodifiableList(ALL);
     private static final Map<String, ConfigKey<?>> BY_NAME = index(ConfigKey::name);

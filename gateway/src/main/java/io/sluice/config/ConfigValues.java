@@ -120,7 +120,8 @@ final class ConfigValues {
                 get(ConfigKey.IDLE_TIMEOUT),
                 get(ConfigKey.ACCESS_LOG),
                 get(ConfigKey.DRAIN_WINDOW),
-                get(ConfigKey.MAX_STREAM_LIFETIME));
+                get(ConfigKey.MAX_STREAM_LIFETIME),
+                get(ConfigKey.WARMUP));
     }
 
     private <T> void setDefault(ConfigKey<T> key) {

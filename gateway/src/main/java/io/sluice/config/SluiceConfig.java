@@ -1,5 +1,7 @@
 package io.sluice.config;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.List;
 
@@ -54,7 +56,8 @@ public record SluiceConfig(
         Duration idleTimeout,
         AccessLog accessLog,
         Duration drainWindow,
-        Duration maxStreamLifetime) {
+        Duration maxStreamLifetime,
+        Duration warmup) {
 
     /** TCP port; the conventional unprivileged HTTP port (CONTRACT section 9). */
     public static final int DEFAULT_PORT = 8080;
@@ -136,6 +139,12 @@ public record SluiceConfig(
     /** Off; behind a load balancer, an hour or so lets long-lived streams spread onto new nodes. */
     public static final Duration DEFAULT_MAX_STREAM_LIFETIME = Duration.ZERO;
 
+    /**
+     * Time; long enough for the JIT to compile the stream-open, publish and fan-out paths on a 2-core machine
+     * (bench/ANALYSIS.md), short against a rolling restart's readiness wait.
+     */
+    public static final Duration DEFAULT_WARMUP = Duration.ofSeconds(3);
+
     /** Where values passed to the constructor come from, as error messages name it. */
     static final String CONSTRUCTOR_SOURCE = "SluiceConfig constructor";
 
@@ -185,7 +194,40 @@ public record SluiceConfig(
                 .set(ConfigKey.ACCESS_LOG, accessLog, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.DRAIN_WINDOW, drainWindow, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.MAX_STREAM_LIFETIME, maxStreamLifetime, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.WARMUP, warmup, CONSTRUCTOR_SOURCE)
                 .validate();
+    }
+
+    /**
+     * This configuration with {@code key} set to {@code value}, validated as every configuration is (the start-up
+     * warm-up runs a throwaway node on the operator's settings with a few keys changed). Not for hot paths: it copies
+     * the record reflectively, one component per key.
+     *
+     * @throws ConfigException if the result is invalid
+     */
+    public <T> SluiceConfig with(ConfigKey<T> key, T value) {
+        RecordComponent[] components = SluiceConfig.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        boolean found = false;
+        try {
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                found |= components[i].getName().equals(key.name());
+                values[i] = components[i].getName().equals(key.name()) ? value : components[i].getAccessor().invoke(this);
+            }
+            if (!found) {
+                throw new IllegalArgumentException("no component for configuration key " + key.name());
+            }
+            return SluiceConfig.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("SluiceConfig is not a plain record", e);
+        }
     }
 
     /** Every key at its default. */
@@ -253,6 +295,12 @@ public record SluiceConfig(
         /** Native epoll; start-up fails where it is unavailable rather than silently running on NIO. */
         EPOLL,
         /** The JDK's NIO selector, available everywhere. */
-        NIO
+        NIO,
+        /**
+         * Netty's io_uring (Linux 5.1 and later, x86-64): system calls submitted in batches through rings shared with the
+         * kernel. Where it cannot run (an older kernel, a sandbox that forbids it, another platform) the server starts on
+         * epoll, else NIO, and logs why.
+         */
+        IO_URING
     }
 }

@@ -129,6 +129,13 @@ public final class FanoutCore {
                 LoopFanout.MAX_WRITES_PER_DRAIN, true);
     }
 
+    /** Stops every loop's heartbeat timer: before the loops stop, or when this fan-out is done with and they are not. */
+    public void stopHeartbeats() {
+        for (LoopFanout loop : loops) {
+            loop.stopHeartbeats();
+        }
+    }
+
     public TopicRegistry topics() {
         return topics;
     }

@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * The access log: one line on logger {@value #LOGGER_NAME} per request once its response has been written, and
@@ -54,6 +55,8 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     private static final String UNPARSED_URI = "/bad-request";
 
     private final boolean json;
+    /** Where finished lines go: logger {@value #LOGGER_NAME}, or (start-up warm-up) nowhere. */
+    private final Consumer<String> lines;
     private final ArrayDeque<Entry> unanswered = new ArrayDeque<>(2);
     /** When the connection last had nothing to answer: the start of a response no request asked for. */
     private long idleSinceNanos = System.nanoTime();
@@ -61,10 +64,19 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
 
     /** @param format {@link SluiceConfig.AccessLog#TEXT} or {@link SluiceConfig.AccessLog#JSON} */
     public AccessLogHandler(SluiceConfig.AccessLog format) {
+        this(format, null);
+    }
+
+    /**
+     * @param lines where each line goes instead of logger {@value #LOGGER_NAME} (the start-up warm-up formats lines and
+     *              drops them), or null for that logger
+     */
+    AccessLogHandler(SluiceConfig.AccessLog format, Consumer<String> lines) {
         if (format == SluiceConfig.AccessLog.OFF) {
             throw new IllegalArgumentException("accessLog=off installs no handler");
         }
         this.json = format == SluiceConfig.AccessLog.JSON;
+        this.lines = lines;
     }
 
     @Override
@@ -126,12 +138,17 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     }
 
     private void log(Channel channel, Entry e, long endNanos, String close) {
-        if (!ACCESS.isInfoEnabled()) {
+        if (lines == null && !ACCESS.isInfoEnabled()) {
             return;
         }
         AccessLogRecord record = new AccessLogRecord(Instant.now(), e.method, e.path, e.status, endNanos - e.startNanos,
                 e.stream ? StreamBytes.of(channel) : e.bytes, e.user, client(channel), close);
-        ACCESS.info(json ? record.toJson() : record.toText());
+        String line = json ? record.toJson() : record.toText();
+        if (lines == null) {
+            ACCESS.info(line);
+        } else {
+            lines.accept(line);
+        }
     }
 
     private static String user(Channel channel) {

@@ -9,7 +9,6 @@ import io.sluice.api.ApiException;
 import io.sluice.api.DeferredAnswer;
 import io.sluice.api.Grammar;
 import io.sluice.api.HttpResponses;
-import io.sluice.api.Json;
 import io.sluice.api.QueryParams;
 import io.sluice.auth.AccessPolicy;
 import io.sluice.auth.Principal;
@@ -22,6 +21,7 @@ import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
@@ -144,19 +144,27 @@ public final class PublishService {
                 + "' is not accepted; use application/json or application/x-www-form-urlencoded");
     }
 
+    /**
+     * {@code {"ids":["…",…],"sent":N}}, the bytes jackson would write: ids are decimal digits and need no escaping.
+     * Written by hand: a jackson generator per publish was 4% of the publishing loop's Java time.
+     */
+    static byte[] acceptedBody(CommitResult result) {
+        long[] ids = result.ids();
+        StringBuilder b = new StringBuilder(20 + 22 * ids.length).append("{\"ids\":[");
+        for (int i = 0; i < ids.length; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append('"').append(ids[i]).append('"');
+        }
+        return b.append("],\"sent\":").append(result.sent()).append('}').toString()
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
     private static void answer(ChannelHandlerContext ctx, FullHttpRequest request, CommitResult result,
                                Throwable failure) {
         if (failure == null) {
-            HttpResponses.json(ctx, request, HttpResponseStatus.OK, Json.write(g -> {
-                g.writeStartObject();
-                g.writeArrayFieldStart("ids");
-                for (long id : result.ids()) {
-                    g.writeString(Long.toString(id));
-                }
-                g.writeEndArray();
-                g.writeNumberField("sent", result.sent());
-                g.writeEndObject();
-            }));
+            HttpResponses.json(ctx, request, HttpResponseStatus.OK, acceptedBody(result));
             return;
         }
         if (!(failure instanceof BackplaneUnavailableException)) {

@@ -297,7 +297,25 @@ public final class StreamService {
         return List.copyOf(all);
     }
 
-    private static String connectedJson(String connectionId, List<String> topics) {
+    /**
+     * {@code {"connectionId":"…","topics":["…",…]}}, written by hand because it is on every stream's open. A connection
+     * id (base 36 and {@code -}) and topic names (CONTRACT §1) hold no character JSON escapes, so these are the bytes
+     * jackson writes; a name that would need escaping (none can today) goes through jackson all the same.
+     */
+    static String connectedJson(String connectionId, List<String> topics) {
+        StringBuilder b = new StringBuilder(40 + connectionId.length() + 24 * topics.size())
+                .append("{\"connectionId\":\"").append(connectionId).append("\",\"topics\":[");
+        boolean plain = isPlainAscii(connectionId);
+        for (int i = 0; i < topics.size(); i++) {
+            String topic = topics.get(i);
+            plain &= isPlainAscii(topic);
+            b.append(i > 0 ? ",\"" : "\"").append(topic).append('"');
+        }
+        return plain ? b.append("]}").toString() : connectedJsonByJackson(connectionId, topics);
+    }
+
+    /** {@link #connectedJson} through jackson: for names that need escaping, and as the reference tests compare with. */
+    static String connectedJsonByJackson(String connectionId, List<String> topics) {
         return Json.writeString(g -> {
             g.writeStartObject();
             g.writeStringField("connectionId", connectionId);
@@ -308,6 +326,17 @@ public final class StreamService {
             g.writeEndArray();
             g.writeEndObject();
         });
+    }
+
+    /** Printable ASCII other than {@code "} and {@code \\}: what JSON writes without escaping. */
+    private static boolean isPlainAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String resetJson(String lastEventId) {

@@ -99,7 +99,7 @@ class SluiceConfigTest {
         assertEquals("invalid heartbeatInterval 'null' (from SluiceConfig constructor): expected a duration such as"
                 + " 250ms, 15s, 5m or 1h between 100ms and 1h", e.getMessage());
         e = assertThrows(ConfigException.class, () -> with(nullFor("transport")));
-        assertEquals("invalid transport 'null' (from SluiceConfig constructor): expected one of auto, epoll, nio",
+        assertEquals("invalid transport 'null' (from SluiceConfig constructor): expected one of auto, epoll, nio, io_uring",
                 e.getMessage());
     }
 
@@ -191,5 +191,17 @@ class SluiceConfigTest {
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void withChangesOneKeyAndValidatesTheResult() {
+        SluiceConfig defaults = SluiceConfig.defaults();
+        SluiceConfig changed = defaults.with(ConfigKey.HISTORY_SIZE, 7).with(ConfigKey.WARMUP, Duration.ZERO);
+        assertEquals(7, changed.historySize());
+        assertEquals(Duration.ZERO, changed.warmup());
+        assertEquals(defaults.with(ConfigKey.HISTORY_SIZE, 7).with(ConfigKey.WARMUP, Duration.ZERO), changed);
+        assertEquals(defaults.port(), changed.port());
+        assertEquals(SluiceConfig.DEFAULT_WARMUP, defaults.warmup(), "with() copies, the original is unchanged");
+        assertThrows(ConfigException.class, () -> defaults.with(ConfigKey.HISTORY_SIZE, -1));
     }
 }

@@ -128,7 +128,7 @@ class ValueGrammarTest {
 
     @Test
     void unknownTransportListsTheChoices() {
-        assertEquals("invalid transport 'kqueue' (from flag --transport): expected one of auto, epoll, nio",
+        assertEquals("invalid transport 'kqueue' (from flag --transport): expected one of auto, epoll, nio, io_uring",
                 error("--transport=kqueue"));
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.e2e;
 
+import io.sluice.testing.Await;
 import io.sluice.testing.FreePort;
 import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.HttpConnection;
@@ -96,6 +97,10 @@ class ClusterTest {
                 ids.add(accepted((ids.size() % 2 == 0 ? a : b).publishJson("{\"topic\":\"gauge\"" + key
                         + ",\"data\":" + e[1] + "}")).ids().get(0));
             }
+            // each node's reader commits the other node's publishes a moment later: resume once both hold the last one
+            long last = ids.get(ids.size() - 1);
+            Await.until(() -> a.server().fanout().lastAssignedId() >= last && b.server().fanout().lastAssignedId() >= last,
+                    WAIT, () -> "both nodes to commit " + last);
             for (GatewayFixture node : List.of(a, b)) {
                 try (SseTestClient resumed = node.stream("/v1/events/stream?topic=gauge",
                         Map.of("Last-Event-ID", Long.toString(ids.get(0))))) {

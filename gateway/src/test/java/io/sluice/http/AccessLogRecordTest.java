@@ -3,6 +3,7 @@ package io.sluice.http;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -52,5 +53,23 @@ class AccessLogRecordTest {
         AccessLogRecord ok = new AccessLogRecord(T, "POST", "/p", 200, 5_000, 7, null, "1.2.3.4", null);
         assertEquals("{\"time\":\"2025-03-04T05:06:07.089Z\",\"method\":\"POST\",\"path\":\"/p\",\"status\":200,"
                 + "\"duration_ms\":0.005,\"bytes\":7,\"user\":\"-\",\"client\":\"1.2.3.4\"}", ok.toJson());
+    }
+
+    @Test
+    void timeAndDurationTextAreTheFormattersOwn() {
+        java.time.format.DateTimeFormatter formatter = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        for (Instant t : List.of(T, T.plusMillis(911), Instant.parse("1999-12-31T23:59:59.999Z"),
+                Instant.parse("2030-01-01T00:00:00Z"), T.plusNanos(1), T)) {
+            StringBuilder b = new StringBuilder();
+            AccessLogRecord.appendTime(b, t);
+            assertEquals(formatter.format(t), b.toString());
+        }
+        for (long nanos : new long[] {0, 999, 1000, 5_000, 1_234_567, 999_999_999, 86_400_000_000_000L, -5}) {
+            StringBuilder b = new StringBuilder();
+            AccessLogRecord.appendMillis(b, nanos);
+            assertEquals(java.math.BigDecimal.valueOf(Math.max(0, nanos) / 1000, 3).toPlainString(), b.toString(),
+                    "nanos " + nanos);
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -26,6 +27,9 @@ public final class GatewayFixture implements AutoCloseable {
     public static GatewayFixture start(String... flags) {
         List<String> args = new ArrayList<>(List.of("--port=0", "--management-port=0", "--bind-address=" + HOST,
                 "--dev-clock=false"));
+        if (Arrays.stream(flags).noneMatch(f -> f.startsWith("--warmup"))) {
+            args.add("--warmup=0s"); // seconds per test; WarmupTest covers it
+        }
         args.addAll(List.of(flags));
         SluiceConfig config = ConfigLoader.load(args.toArray(new String[0]), Map.of()).config();
         try {

@@ -46,7 +46,10 @@ public final class GatewayProcess {
         collect(process.getErrorStream(), stderr, "stderr");
     }
 
-    /** Starts {@code io.sluice.Main} with {@code args}, the environment without {@code SLUICE_*} plus {@code env}. */
+    /**
+     * Starts {@code io.sluice.Main} with {@code args}, the environment without {@code SLUICE_*} plus
+     * {@code SLUICE_WARMUP=0s} (no start-up warm-up unless {@code env} or {@code args} set one) plus {@code env}.
+     */
     public static GatewayProcess start(Map<String, String> env, String... args) throws IOException {
         return start(List.of(), env, args);
     }
@@ -61,6 +64,7 @@ public final class GatewayProcess {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(name -> name.startsWith("SLUICE_"));
+        builder.environment().put("SLUICE_WARMUP", "0s"); // seconds per child; a test's env or flags may turn it on
         builder.environment().putAll(env);
         return new GatewayProcess(builder.start(), String.join(" ", args) + (env.isEmpty() ? "" : " with " + env));
     }

@@ -1,5 +1,8 @@
 package io.sluice.bench.load;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+
 /**
  * Command-line entry of the Sluice load generator:
  * {@code java -cp bench/target/sluice-benchmarks.jar io.sluice.bench.load.LoadGenerator --help}.
@@ -25,6 +28,10 @@ public final class LoadGenerator {
         }
         int code;
         try {
+            LoadOptions prewarm = options.isChild() ? null : options.prewarmOptions();
+            if (prewarm != null) {
+                prewarm(prewarm);
+            }
             code = options.isChild() ? ChildMain.run(options) : new LoadRun(options).run();
         } catch (Exception e) {
             System.err.println("loadgen: run failed: " + e);
@@ -33,5 +40,17 @@ public final class LoadGenerator {
         }
         System.out.flush();
         System.exit(code);
+    }
+
+    /** The {@code --prewarm-url} run: its summary goes nowhere (stdout carries only the real run's). */
+    private static void prewarm(LoadOptions prewarm) throws Exception {
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            new LoadRun(prewarm).run();
+        } finally {
+            System.setOut(out);
+        }
+        System.err.println("loadgen: prewarm against " + prewarm.host() + ":" + prewarm.port() + " done");
     }
 }

@@ -181,6 +181,12 @@ public record LoadOptions(
             new Def("sample-interval", "DURATION", "1m", "Time between --samples."),
             new Def("metrics-url", "URL", "",
                     "The gateway's Prometheus endpoint (its management port's /metrics), read at each of --samples."),
+            new Def("prewarm-url", "URL", "",
+                    "Before the run, the same scenario against this server (another, warm, of the same kind) for"
+                            + " --prewarm, its results discarded: the generator's own JVM compiles its hot paths there,"
+                            + " so a cold server's first seconds (bench/run-nchan-compare.sh, scenario c) are not the"
+                            + " cold generator's."),
+            new Def("prewarm", "DURATION", "10s", "How long the --prewarm-url run publishes."),
             new Def("help", null, "false", "Print this help and exit."));
 
     /** Internal: {@code --child I/K} marks a child JVM started by {@code --processes}; not listed in the help. */
@@ -306,6 +312,21 @@ public record LoadOptions(
         sb.append('\n');
     }
 
+    /**
+     * The options of the {@code --prewarm-url} run: these, against that server, for {@code --prewarm}, without warm-up,
+     * ramp, reconnect storm or gateway sampling; null when there is none.
+     */
+    public LoadOptions prewarmOptions() {
+        String url = values.get("prewarm-url");
+        if (url == null || url.isEmpty()) {
+            return null;
+        }
+        List<String> args = new ArrayList<>(rawArgs);
+        args.addAll(List.of("--url=" + url, "--publish-url=", "--duration=" + values.get("prewarm"), "--warmup=0s",
+                "--ramp=false", "--reconnect-storm=", "--gateway-pid=", "--gateway-gc=false", "--prewarm-url=", "--samples="));
+        return parse(args.toArray(new String[0]));
+    }
+
     /** Parses and validates {@code args}; throws {@link IllegalArgumentException} naming the bad option. */
     public static LoadOptions parse(String[] args) {
         Map<String, String> given = new LinkedHashMap<>();
@@ -379,6 +400,10 @@ public record LoadOptions(
         if (!v.get("publish-url").isEmpty()) {
             parseUrl("publish-url", v.get("publish-url"));
         }
+        if (!v.get("prewarm-url").isEmpty()) {
+            parseUrl("prewarm-url", v.get("prewarm-url"));
+        }
+        durationIn(v, "prewarm", TimeUnit.MILLISECONDS.toNanos(100), TimeUnit.HOURS.toNanos(1));
         ServerApi server = ServerApi.parse(v.get("server"));
         int streams = intIn(v, "streams", 0, 10_000_000);
         List<InetAddress> sources = parseSources(v.get("source-addresses"));
@@ -435,8 +460,9 @@ public record LoadOptions(
             if (server != ServerApi.SLUICE) {
                 throw new IllegalArgumentException("--soak drives Sluice only: use --server sluice");
             }
-            if (ramp || storm != null) {
-                throw new IllegalArgumentException("--soak cannot be combined with --ramp or --reconnect-storm");
+            if (ramp || storm != null || !v.get("prewarm-url").isEmpty()) {
+                throw new IllegalArgumentException(
+                        "--soak cannot be combined with --ramp, --reconnect-storm or --prewarm-url");
             }
             if (given.containsKey("topics")) {
                 throw new IllegalArgumentException("--topics has no meaning with --soak (every stream reads fresh topics)");

@@ -1,0 +1,382 @@
+package io.sluice;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.auth.OpenAccessPolicy;
+import io.sluice.config.ConfigKey;
+import io.sluice.config.SluiceConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The start-up warm-up ({@code warmup}, docs/operations.md): before a node binds its listeners, and so before
+ * {@code /readyz} can answer 200 or the {@code sluice listening} line is printed, synthetic clients drive its hot paths
+ * over loopback so the JIT compiler has compiled them when the first real client arrives. A freshly started JVM
+ * interprets: its first second of 1,000 streams at 1 M deliveries/s had a p99 of 245-499 ms, and its first 19,000
+ * streams cost 6-8 times nchan's CPU each (bench/RESULTS.md).
+ *
+ * <p>The traffic goes through the real code on throwaway state: a second node assembled from the operator's config
+ * (local backplane, open access, no JWK set, no access-log output) on the same event loops, listening on an ephemeral
+ * loopback port. It opens and closes streams (HTTP decode, route, stream open, pipeline switch, {@code connected}, topic
+ * acquire, subscribe, leave), and publishes single events and batches to a topic 64 streams read and to topics of
+ * their own (parse, encode, commit, drain, joined runs, writes, flushes, the access-log line). Then that node is
+ * closed and released: no topic, id, connection id, metric, history or connection of it survives, and the node that
+ * serves clients is assembled afterwards, from scratch. What stays is what was meant to: compiled code, loaded
+ * classes, and the pooled allocator's arenas.
+ *
+ * <p>Bounded: the traffic stops at the budget; then it waits for the compiler queue to go quiet, for at most a quarter
+ * of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK NIO selector on that
+ * thread, so client and server code do not share a type profile.
+ */
+final class Warmup {
+    private static final Logger log = LoggerFactory.getLogger(Warmup.class);
+    /** Streams opened and closed together, per wave of the first phase. */
+    static final int STREAM_WAVE = 200;
+    /** Streams on the one topic the second phase publishes to: each event there is 64 deliveries. */
+    static final int SHARED_STREAMS = 64;
+    /** Streams with a topic of their own, published to one event at a time. */
+    static final int OWN_TOPIC_STREAMS = 64;
+    /** Publishing connections. */
+    static final int PUBLISHERS = 8;
+    /** Requests each publisher keeps in flight (pipelined; answered in order). */
+    static final int IN_FLIGHT = 4;
+    /** Every this many publishes, a batch of {@link #BATCH} events instead of one. */
+    static final int BATCH_EVERY = 32;
+    static final int BATCH = 20;
+    /** The throwaway node's stream limits: above what the warm-up opens, so none is refused. */
+    private static final int MAX_STREAMS = 1_000_000;
+    /** Share of the budget spent opening and closing streams; the rest publishes. */
+    static final double STREAM_SHARE = 0.4;
+
+    private static final String TOPIC_PREFIX = "sluice-warmup/";
+    private static final byte[] PADDING = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESPONSE_START = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
+
+    /** What a warm-up did, for the start-up log. */
+    record Result(int streamsOpened, long publishes, long bytesReceived, long millis, long compileMillis) {
+    }
+
+    private final Selector selector;
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    private final InetSocketAddress address;
+    private int streamsOpened;
+    private long publishes;
+    private long bytesReceived;
+
+    private Warmup(InetSocketAddress address) throws IOException {
+        this.address = address;
+        this.selector = Selector.open();
+    }
+
+    /**
+     * Runs the warm-up on {@code loops} for about {@code budgetNanos}, then leaves no trace but compiled code. A failure
+     * is logged and ends it early; start-up goes on (an unwarmed node is slower at first, not wrong).
+     *
+     * @param config the operator's configuration, which the throwaway node copies (auth and cluster mode aside)
+     * @param management the loop of the management listener (the throwaway node's timers run there, and stop)
+     */
+    static Result run(SluiceConfig config, EventLoopGroup loops, EventLoop management, Transports transport,
+                      long budgetNanos) {
+        long start = System.nanoTime();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long compiledBefore = compileMillis(jit);
+        SluiceConfig throwaway = throwawayConfig(config);
+        ChannelGroup connections = new DefaultChannelGroup("sluice-warmup", GlobalEventExecutor.INSTANCE);
+        long[] lineChars = new long[1];
+        GatewayNode node = GatewayNode.assembleUnlogged(throwaway, OpenAccessPolicy.INSTANCE, loops, management,
+                connections, line -> lineChars[0] += line.length()); // formatted, then dropped: nothing is logged
+        Channel listener = null;
+        Warmup warmup = null;
+        try {
+            listener = SluiceServer.bind(throwaway, loops, transport, "127.0.0.1", 0, node.publicInitializer());
+            warmup = new Warmup((InetSocketAddress) listener.localAddress());
+            long trafficEnd = start + budgetNanos;
+            warmup.churnStreams(start + (long) (budgetNanos * STREAM_SHARE));
+            warmup.publish(trafficEnd);
+        } catch (IOException | RuntimeException e) {
+            log.warn("start-up warm-up ended early: {}", e.toString());
+        } finally {
+            if (warmup != null) {
+                warmup.closeAll();
+            }
+            if (listener != null) {
+                listener.close().syncUninterruptibly();
+            }
+            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            node.stopProducers();
+            awaitLoops(loops);
+            node.release();
+        }
+        awaitQuietCompiler(jit, start + budgetNanos + budgetNanos / 4);
+        Warmup done = warmup;
+        return new Result(done == null ? 0 : done.streamsOpened, done == null ? 0 : done.publishes,
+                done == null ? 0 : done.bytesReceived, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                compileMillis(jit) - compiledBefore);
+    }
+
+    /**
+     * The operator's config for a node no client can reach and that reaches nobody: local backplane (no Redis), no
+     * identity provider, keys or tokens (open access), no demo clock, no stream limits.
+     */
+    static SluiceConfig throwawayConfig(SluiceConfig config) {
+        return config.with(ConfigKey.BACKPLANE, SluiceConfig.DEFAULT_BACKPLANE)
+                .with(ConfigKey.JWKS_URL, "")
+                .with(ConfigKey.JWT_ISSUER, "")
+                .with(ConfigKey.JWT_AUDIENCE, "")
+                .with(ConfigKey.JWT_SECRET, "")
+                .with(ConfigKey.JWT_PUBLIC_KEY_FILE, "")
+                .with(ConfigKey.PUBLISH_KEYS, List.of())
+                .with(ConfigKey.DEV_CLOCK, false)
+                .with(ConfigKey.MAX_CONNECTIONS, MAX_STREAMS)
+                .with(ConfigKey.MAX_CONNECTIONS_PER_USER, MAX_STREAMS);
+    }
+
+    /** Phase one: waves of streams opened (their {@code connected} event read) and closed, until {@code end}. */
+    private void churnStreams(long end) throws IOException {
+        int wave = 0;
+        while (System.nanoTime() < end) {
+            List<SocketChannel> streams = new ArrayList<>(STREAM_WAVE);
+            for (int i = 0; i < STREAM_WAVE; i++) {
+                // a few topics shared by many streams, as a reconnect storm has
+                streams.add(connect("GET /v1/events/stream?topic=" + TOPIC_PREFIX + "churn" + (i % 10)
+                        + (i % 2 == 0 ? "" : "&topic=" + TOPIC_PREFIX + wave + "-" + i) + " HTTP/1.1\r\nHost: warmup\r\n"
+                        + "Accept: text/event-stream\r\n\r\n"));
+            }
+            awaitOpen(streams, end);
+            for (SocketChannel s : streams) {
+                close(s);
+            }
+            wave++;
+        }
+    }
+
+    /** Phase two: streams on a shared topic and on their own, publishers sending single events and batches. */
+    private void publish(long end) throws IOException {
+        List<SocketChannel> streams = new ArrayList<>();
+        for (int i = 0; i < SHARED_STREAMS; i++) {
+            streams.add(connect(streamRequest(TOPIC_PREFIX + "shared", i % 4 == 0 ? "&types=warmup:*" : "")));
+        }
+        for (int i = 0; i < OWN_TOPIC_STREAMS; i++) {
+            streams.add(connect(streamRequest(TOPIC_PREFIX + "own" + i, "")));
+        }
+        awaitOpen(streams, end);
+        Publisher[] publishers = new Publisher[PUBLISHERS];
+        for (int i = 0; i < PUBLISHERS; i++) {
+            publishers[i] = new Publisher(i, connectChannel(null));
+        }
+        while (System.nanoTime() < end) {
+            for (Publisher p : publishers) {
+                while (p.inFlight < IN_FLIGHT) {
+                    p.send();
+                }
+            }
+            selectOnce();
+        }
+    }
+
+    private static String streamRequest(String topic, String extra) {
+        return "GET /v1/events/stream?topic=" + topic + extra + " HTTP/1.1\r\nHost: warmup\r\n\r\n";
+    }
+
+    /** One keep-alive publishing connection with up to {@link #IN_FLIGHT} requests in flight. */
+    private final class Publisher {
+        private final int index;
+        private final SocketChannel channel;
+        private int inFlight;
+        private long sent;
+        /** How far into {@link #RESPONSE_START} the bytes read so far end: a response split across reads. */
+        private int matched;
+
+        Publisher(int index, SocketChannel channel) {
+            this.index = index;
+            this.channel = channel;
+            channel.keyFor(selector).attach(this);
+        }
+
+        void send() throws IOException {
+            sent++;
+            String body;
+            if (sent % BATCH_EVERY == 0) {
+                StringBuilder b = new StringBuilder("[");
+                for (int i = 0; i < BATCH; i++) {
+                    b.append(i == 0 ? "" : ",").append(event(TOPIC_PREFIX + "shared", "warmup:batch", i));
+                }
+                body = b.append(']').toString();
+            } else if (sent % 2 == 0) {
+                body = event(TOPIC_PREFIX + "shared", sent % 4 == 0 ? "warmup:tick" : null, sent);
+            } else {
+                body = event(TOPIC_PREFIX + "own" + (sent + index) % OWN_TOPIC_STREAMS, null, sent);
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            String head = "POST /v1/publish HTTP/1.1\r\nHost: warmup\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + bytes.length + "\r\n\r\n";
+            writeFully(channel, ByteBuffer.wrap(concat(head.getBytes(StandardCharsets.US_ASCII), bytes)));
+            inFlight++;
+            publishes++;
+        }
+
+        /** Counts answers in what was just read: each starts with {@code HTTP/1.1 }, which no answer's body holds. */
+        void read(ByteBuffer bytes) {
+            while (bytes.hasRemaining()) {
+                byte b = bytes.get();
+                matched = b == RESPONSE_START[matched] ? matched + 1 : (b == RESPONSE_START[0] ? 1 : 0);
+                if (matched == RESPONSE_START.length) {
+                    matched = 0;
+                    inFlight--;
+                }
+            }
+        }
+    }
+
+    private static String event(String topic, String type, long n) {
+        return "{\"topic\":\"" + topic + "\"" + (type == null ? "" : ",\"type\":\"" + type + "\"")
+                + ",\"data\":{\"n\":" + n + ",\"text\":\"warm-up event\",\"pad\":\""
+                + new String(PADDING, StandardCharsets.US_ASCII) + "\",\"list\":[1,2.5,true,null]}}";
+    }
+
+    private SocketChannel connect(String request) throws IOException {
+        return connectChannel(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** A blocking connect (loopback: immediate), then non-blocking reads through the selector. */
+    private SocketChannel connectChannel(ByteBuffer request) throws IOException {
+        SocketChannel channel = SocketChannel.open(address);
+        if (request != null) {
+            writeFully(channel, request);
+        }
+        channel.configureBlocking(false);
+        channel.register(selector, SelectionKey.OP_READ, new long[1]);
+        return channel;
+    }
+
+    /** Reads until every stream in {@code streams} got its first bytes (its head and {@code connected}), or {@code end}. */
+    private void awaitOpen(List<SocketChannel> streams, long end) throws IOException {
+        int open = 0;
+        while (open < streams.size() && System.nanoTime() < end) {
+            selectOnce();
+            open = 0;
+            for (SocketChannel s : streams) {
+                if (((long[]) s.keyFor(selector).attachment())[0] > 0) {
+                    open++;
+                }
+            }
+        }
+        streamsOpened += open;
+    }
+
+    /** Reads whatever is ready (waiting at most 10 ms); stream bytes are counted and dropped. */
+    private void selectOnce() throws IOException {
+        selector.select(10);
+        for (SelectionKey key : selector.selectedKeys()) {
+            if (!key.isValid() || !key.isReadable()) {
+                continue;
+            }
+            SocketChannel channel = (SocketChannel) key.channel();
+            readBuffer.clear();
+            int n;
+            try {
+                n = channel.read(readBuffer);
+            } catch (IOException closedByServer) {
+                n = -1;
+            }
+            if (n < 0) {
+                close(channel);
+                continue;
+            }
+            bytesReceived += n;
+            if (key.attachment() instanceof Publisher p) {
+                readBuffer.flip();
+                p.read(readBuffer);
+            } else {
+                ((long[]) key.attachment())[0] += n;
+            }
+        }
+        selector.selectedKeys().clear();
+    }
+
+    private static void writeFully(SocketChannel channel, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            if (channel.write(bytes) == 0) {
+                Thread.onSpinWait(); // loopback: the server reads a request this size at once
+            }
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] all = new byte[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private void close(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a socket the server already closed
+        }
+    }
+
+    private void closeAll() {
+        for (SelectionKey key : selector.keys()) {
+            close((SocketChannel) key.channel());
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Waits until every loop has run what was queued before now: the throwaway node's last drains and closes, so its
+     * queues are empty and nothing of it runs when it is released.
+     */
+    private static void awaitLoops(EventLoopGroup loops) {
+        for (EventExecutor loop : loops) {
+            loop.submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Waits (until {@code deadline} at most) for the JIT to catch up with what the traffic asked it to compile: until it
+     * spent less than a tenth of a 100 ms window compiling.
+     */
+    private static void awaitQuietCompiler(CompilationMXBean jit, long deadline) {
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long window = TimeUnit.MILLISECONDS.toNanos(100);
+        while (System.nanoTime() + window <= deadline) {
+            long before = jit.getTotalCompilationTime();
+            LockSupport.parkNanos(window); // an interrupt only ends the wait early
+            if (jit.getTotalCompilationTime() - before < TimeUnit.NANOSECONDS.toMillis(window) / 10) {
+                return;
+            }
+        }
+    }
+
+    private static long compileMillis(CompilationMXBean jit) {
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    }
+}

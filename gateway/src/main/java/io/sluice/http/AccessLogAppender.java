@@ -1,0 +1,132 @@
+package io.sluice.http;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import org.jctools.queues.MpscArrayQueue;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The access log's writer (logback.xml, logger {@value AccessLogHandler#LOGGER_NAME}): each message, a whole line
+ * already, goes to standard error from a background thread, many lines per write.
+ *
+ * <p>Why not logback's {@code AsyncAppender} in front of a console appender: that one hands each line over through a
+ * lock and wakes its writer for every line, which then makes one {@code write(2)} per line. At 10,000 publishes a
+ * second that was a futex wake, a context switch and a system call per request on the publishing core
+ * (bench/ANALYSIS.md). Here an event loop only offers the message to a lock-free queue; the writer wakes every
+ * {@link #DEFAULT_FLUSH_MILLIS} ms (sooner when the queue is half full), takes what is queued and writes it in chunks of
+ * whole lines of at most {@link #CHUNK_BYTES}, so a pipe to a log collector never splits a line between writers.
+ *
+ * <p>Same contract as before: a line is written at most {@link #DEFAULT_FLUSH_MILLIS} ms after it is logged, never
+ * blocks the logging thread, and is dropped (and counted, {@link #dropped()}) when {@code queueSize} lines are waiting.
+ * {@link #stop()} (logback's, which {@code Main} calls on exit) writes what is still queued.
+ *
+ * <p>Threading: {@link #append} from any thread (event loops); the writer thread alone takes from the queue and writes.
+ */
+public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
+    /** Lines waiting before new ones are dropped; logback's AsyncAppender default was 256, this log's was 8192. */
+    static final int DEFAULT_QUEUE_SIZE = 8192;
+    /** Longest a logged line waits before it is written. */
+    static final long DEFAULT_FLUSH_MILLIS = 10;
+    /** Bytes per write: PIPE_BUF on Linux, the most one write(2) to a pipe keeps whole. */
+    static final int CHUNK_BYTES = 4096;
+
+    private int queueSize = DEFAULT_QUEUE_SIZE;
+    private MpscArrayQueue<String> queue;
+    private Thread writer;
+    private volatile boolean stopping;
+    private final AtomicLong dropped = new AtomicLong();
+    /** The writer's chunk; writer thread only (and {@link #stop()} after the writer ended). */
+    private final byte[] chunk = new byte[CHUNK_BYTES];
+    private int chunkLength;
+
+    /** logback.xml's {@code <queueSize>}. */
+    public void setQueueSize(int queueSize) {
+        this.queueSize = queueSize;
+    }
+
+    /** Lines dropped because the queue was full, since start. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    @Override
+    public void start() {
+        if (queueSize < 1) {
+            addError("queueSize must be positive: " + queueSize);
+            return;
+        }
+        queue = new MpscArrayQueue<>(Math.max(2, queueSize));
+        stopping = false;
+        writer = new Thread(this::writeUntilStopped, "sluice-access-log");
+        writer.setDaemon(true);
+        super.start();
+        writer.start();
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        if (!queue.offer(event.getFormattedMessage())) {
+            dropped.incrementAndGet();
+        } else if (queue.size() >= queueSize / 2) {
+            LockSupport.unpark(writer); // rare: a burst; the writer would otherwise sleep out its interval
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (!isStarted()) {
+            return;
+        }
+        super.stop();
+        stopping = true;
+        LockSupport.unpark(writer);
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!writer.isAlive()) {
+            writeQueued(); // anything logged while the writer ended
+        }
+    }
+
+    private void writeUntilStopped() {
+        long interval = TimeUnit.MILLISECONDS.toNanos(DEFAULT_FLUSH_MILLIS);
+        while (!stopping) {
+            writeQueued();
+            LockSupport.parkNanos(this, interval);
+        }
+        writeQueued();
+    }
+
+    /** Writes every queued line; writer thread (or the stopping thread once the writer is gone). */
+    private void writeQueued() {
+        PrintStream out = System.err; // read each time: whoever replaced it (a test harness) gets the lines
+        String line;
+        while ((line = queue.relaxedPoll()) != null) {
+            byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            if (chunkLength + bytes.length > CHUNK_BYTES) {
+                flush(out);
+            }
+            if (bytes.length > CHUNK_BYTES) {
+                out.write(bytes, 0, bytes.length); // a line longer than a chunk goes alone
+            } else {
+                System.arraycopy(bytes, 0, chunk, chunkLength, bytes.length);
+                chunkLength += bytes.length;
+            }
+        }
+        flush(out);
+    }
+
+    private void flush(PrintStream out) {
+        if (chunkLength > 0) {
+            out.write(chunk, 0, chunkLength); // PrintStream writes and flushes: one write(2)
+            chunkLength = 0;
+        }
+    }
+}
