@@ -21,17 +21,18 @@ import io.sluice.dashboard.LatencyPercentiles;
 import io.sluice.demo.DemoClock;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.fanout.HistoryLimits;
+import io.sluice.http.AccessLogAppender;
 import io.sluice.http.SluiceServerInitializer;
 import io.sluice.limits.ConnectionLimiter;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.metrics.GatewayMetrics;
 import io.sluice.metrics.MicrometerMetrics;
 import io.sluice.metrics.NodeMeters;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.sluice.presence.PresenceHub;
 import io.sluice.presence.PresenceTopics;
 import io.sluice.stream.StreamDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -112,7 +113,7 @@ final class GatewayNode {
         this.statsSampler = new StatsSampler(fanout.topics(), metrics);
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size, fanout::historyEvents,
-                fanout::historyBytes, presence::topicCount, presence::entryCount,
+                fanout::historyBytes, presence::topicCount, presence::entryCount, AccessLogAppender::droppedInProcess,
                 jwks == null ? null : new NodeMeters.Jwks(metrics::jwksRefreshFailures, jwks::ageSeconds)));
         nodeMeters.bindTo(registry);
         this.timers = new ScheduledFuture<?>[] {

@@ -40,9 +40,16 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     private Thread writer;
     private volatile boolean stopping;
     private final AtomicLong dropped = new AtomicLong();
+    /** Lines dropped by every appender of this class in the process: what {@code sluice_access_log_dropped_total} reads. */
+    private static final AtomicLong DROPPED_IN_PROCESS = new AtomicLong();
     /** The writer's chunk; writer thread only (and {@link #stop()} after the writer ended). */
     private final byte[] chunk = new byte[CHUNK_BYTES];
     private int chunkLength;
+
+    /** Lines dropped because a queue was full, by every access-log appender of this process since it started; any thread. */
+    public static long droppedInProcess() {
+        return DROPPED_IN_PROCESS.get();
+    }
 
     /** logback.xml's {@code <queueSize>}. */
     public void setQueueSize(int queueSize) {
@@ -72,6 +79,7 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     protected void append(ILoggingEvent event) {
         if (!queue.offer(event.getFormattedMessage())) {
             dropped.incrementAndGet();
+            DROPPED_IN_PROCESS.incrementAndGet();
         } else if (queue.size() >= queueSize / 2) {
             LockSupport.unpark(writer); // rare: a burst; the writer would otherwise sleep out its interval
         }

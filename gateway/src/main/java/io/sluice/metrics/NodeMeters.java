@@ -51,7 +51,7 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
     public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
                           BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents,
                           LongSupplier historyBytes, IntSupplier presenceTopics, IntSupplier presenceEntries,
-                          Jwks jwks) {
+                          LongSupplier accessLogDropped, Jwks jwks) {
     }
 
     /**
@@ -82,6 +82,9 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
         Gauge.builder(SluiceMeters.HISTORY_BYTES, sources.historyBytes(), LongSupplier::getAsLong)
                 .baseUnit(BaseUnits.BYTES)
                 .description("Bytes of the retained events' encoded frames, all topics (historyMaxBytes bounds it)")
+                .register(registry);
+        FunctionCounter.builder(SluiceMeters.ACCESS_LOG_DROPPED, sources.accessLogDropped(), LongSupplier::getAsLong)
+                .description("Access-log lines dropped because the log's writer fell queueSize lines behind")
                 .register(registry);
         Jwks jwks = sources.jwks();
         if (jwks != null) {

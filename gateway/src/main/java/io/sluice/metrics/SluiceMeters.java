@@ -70,6 +70,8 @@ public final class SluiceMeters {
      */
     public static final String JWKS_AGE = "sluice.jwks.age";
     /** Gauge, tag {@link #TAG_MEMORY_TYPE}: bytes Netty's pooled allocator holds (arenas, used or cached). */
+    /** Counter: access-log lines dropped because the log's writer was {@code queueSize} lines behind (a slow stderr). */
+    public static final String ACCESS_LOG_DROPPED = "sluice.access.log.dropped";
     public static final String NETTY_ALLOCATOR_MEMORY_USED = "netty.allocator.memory.used";
 
     public static final String TAG_REASON = "reason";

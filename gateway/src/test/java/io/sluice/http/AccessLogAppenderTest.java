@@ -7,12 +7,16 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The access log's writer: every line, whole and in order, on standard error; what is queued is written on stop. */
 class AccessLogAppenderTest {
@@ -42,5 +46,53 @@ class AccessLogAppenderTest {
         }
         assertEquals(0, appender.dropped());
         assertEquals(String.join("\n", expected) + "\n", captured.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aWriterStuckOnStandardErrorDropsNewLinesAndCountsThemAndNeverBlocksTheLogger() throws Exception {
+        PrintStream realErr = System.err;
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        OutputStream stuck = new OutputStream() { // a full pipe to a log collector: the first write blocks
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writing.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                captured.write(b, off, len);
+            }
+        };
+        LoggerContext context = new LoggerContext();
+        Logger logger = context.getLogger(AccessLogHandler.LOGGER_NAME);
+        AccessLogAppender appender = new AccessLogAppender();
+        appender.setContext(context);
+        appender.setQueueSize(4);
+        long droppedBefore = AccessLogAppender.droppedInProcess();
+        System.setErr(new PrintStream(stuck, true, StandardCharsets.UTF_8));
+        try {
+            appender.start();
+            appender.doAppend(new LoggingEvent(Logger.class.getName(), logger, Level.INFO, "line 0", null, null));
+            assertTrue(writing.await(30, TimeUnit.SECONDS), "the writer took line 0 and is stuck writing it");
+            for (int i = 1; i <= 6; i++) { // four fit in the queue, two do not; none of these calls blocks
+                appender.doAppend(new LoggingEvent(Logger.class.getName(), logger, Level.INFO, "line " + i, null, null));
+            }
+            assertEquals(2, appender.dropped());
+            assertEquals(2, AccessLogAppender.droppedInProcess() - droppedBefore);
+            release.countDown();
+            appender.stop();
+        } finally {
+            release.countDown();
+            System.setErr(realErr);
+        }
+        assertEquals("line 0\nline 1\nline 2\nline 3\nline 4\n", captured.toString(StandardCharsets.UTF_8));
     }
 }

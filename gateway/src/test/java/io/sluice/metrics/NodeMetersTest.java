@@ -32,9 +32,10 @@ class NodeMetersTest {
             new CountingMetrics());
     private final AtomicBoolean ready = new AtomicBoolean(true);
     private final AtomicBoolean backplaneUp = new AtomicBoolean(true);
+    private final AtomicLong accessLogDropped = new AtomicLong();
     private final NodeMeters meters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
             backplaneUp::get, ready::get, 500, () -> core.topics().size(), core::historyEvents, core::historyBytes,
-            () -> 2, () -> 5, null));
+            () -> 2, () -> 5, accessLogDropped::get, null));
 
     @AfterEach
     void close() {
@@ -62,6 +63,10 @@ class NodeMetersTest {
         core.topics().get("x");
         assertEquals(1, scrape().value("sluice_topics"));
         assertEquals(2, scrape().value("sluice_presence_topics"));
+        assertEquals(0, scrape().value("sluice_access_log_dropped_total"));
+        assertEquals("counter", scrape().type("sluice_access_log_dropped_total"));
+        accessLogDropped.set(7);
+        assertEquals(7, scrape().value("sluice_access_log_dropped_total"));
         assertEquals(5, scrape().value("sluice_presence_entries"));
     }
 
@@ -101,7 +106,7 @@ class NodeMetersTest {
         AtomicReference<Double> age = new AtomicReference<>(Double.NaN);
         PrometheusMeterRegistry withJwks = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         NodeMeters jwksMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
-                backplaneUp::get, ready::get, 500, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0,
+                backplaneUp::get, ready::get, 500, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0,
                 new NodeMeters.Jwks(failures::get, age::get)));
         try {
             jwksMeters.bindTo(withJwks);
