@@ -131,7 +131,7 @@ public final class Endpoints {
      */
     public SluiceServerInitializer publicInitializer() {
         PublishService publish = new PublishService(new PublishParser(config.maxEventBytes()), access, backplane,
-                metrics, memoryGuard, fanout);
+                metrics, memoryGuard);
         StreamService streams = new StreamService(fanout, access, metrics, config, connectionLimiter,
                 streamRefusalReason, SluiceServerInitializer::toStreamPhase, directory, presence);
         PresenceService presenceService = new PresenceService(presence, access);

@@ -451,21 +451,6 @@ public final class FanoutCore {
         }
     }
 
-    /**
-     * After a publish committed on {@code ctx}'s event loop: delivers it to that loop's streams now rather than after
-     * the loop's other ready channels ({@link LoopFanout#drainEarly()}). A channel on a loop of no fan-out here is
-     * left alone. Call on {@code ctx}'s event loop.
-     */
-    public void drainEarly(ChannelHandlerContext ctx) {
-        EventLoop eventLoop = ctx.channel().eventLoop();
-        for (LoopFanout loop : loops) {
-            if (loop.eventLoop() == eventLoop) {
-                loop.drainEarly();
-                return;
-            }
-        }
-    }
-
     /** The fan-out of the loop that runs {@code ctx}'s channel. */
     public LoopFanout loopOf(ChannelHandlerContext ctx) {
         EventLoop eventLoop = ctx.channel().eventLoop();

@@ -24,13 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * next one is scheduled {@link #COALESCE_NANOS} after it started instead, so a busy topic's events join into fewer
  * writes ({@link #scheduleDrain()}).
  *
- * <p>Early drain: a publish committed on this loop's own thread (the local backplane commits in the publishing
- * channel's read) would otherwise wait for the scheduled drain, which the loop runs only after it has read every other
- * ready channel: at 10,000 publishes a second over 64 connections, several milliseconds. The publish path calls
- * {@link #drainEarly()} once it has answered, so the event reaches this loop's streams at once. The drain task that
- * was scheduled still runs, later, and finds the queue empty or holding newer events: the protocol above does not
- * change. Not after a wide drain (coalescing decides then) and never inside a drain.
- *
  * <p>Drain: each event is written as a {@code retainedDuplicate()} with the void promise to every matching
  * subscriber of its topic on this loop; each written channel is flushed once at the end of the batch. A batch
  * ends at {@link #MAX_BATCH} events or {@link #MAX_WRITES_PER_DRAIN} writes. No locks, no allocation per
@@ -72,8 +65,6 @@ public final class LoopFanout implements Runnable {
     private final EventLoop eventLoop;
     private final MpscArrayQueue<Event> queue;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    /** True while {@link #run()} is on the stack; loop thread only. */
-    private boolean draining;
     private final GatewayMetrics metrics;
     private final long heartbeatNanos;
     private final int maxWritesPerDrain;
@@ -178,34 +169,12 @@ public final class LoopFanout implements Runnable {
      * one that flipped {@code drainScheduled}.
      */
     private void scheduleDrain() {
-        long wait = coalescingWait();
-        if (wait > 0) {
+        long wait = coalesceUntil - eventLoop.ticker().nanoTime();
+        if (coalesceUntil != Long.MIN_VALUE && wait > 0) {
             eventLoop.schedule(this, wait, TimeUnit.NANOSECONDS);
         } else {
             eventLoop.execute(this);
         }
-    }
-
-    /** Nanoseconds until the coalescing delay after the last wide drain ends; 0 or less when none is running. */
-    private long coalescingWait() {
-        long until = coalesceUntil;
-        return until == Long.MIN_VALUE ? 0 : until - eventLoop.ticker().nanoTime();
-    }
-
-    /**
-     * The publish path, on this loop's thread, after a publish committed here: runs the scheduled drain now instead of
-     * after the loop's other ready channels (see "Early drain" above). Does nothing when no drain is scheduled, within
-     * the coalescing delay of a wide drain (it waits on purpose) or when called from inside a drain.
-     *
-     * @return whether a drain ran
-     */
-    public boolean drainEarly() {
-        assert eventLoop.inEventLoop();
-        if (draining || !drainScheduled.get() || queue.isEmpty() || coalescingWait() > 0) {
-            return false;
-        }
-        run();
-        return true;
     }
 
     /**
@@ -218,15 +187,6 @@ public final class LoopFanout implements Runnable {
      */
     @Override
     public void run() {
-        draining = true;
-        try {
-            drain();
-        } finally {
-            draining = false;
-        }
-    }
-
-    private void drain() {
         long now = eventLoop.ticker().nanoTime();
         int drained = 0;
         int withDeliveries = 0;
@@ -292,10 +252,8 @@ public final class LoopFanout implements Runnable {
                 metrics.deliveryLatencyNanos(flushed - batchAcceptedNanos[i]);
             }
         }
-        if (drained > 0) { // an empty drain (the task of a drain that ran early) leaves the coalescing decision as it is
-            coalesceUntil = withDeliveries > 0 && deliveries >= (long) WIDE_FANOUT * withDeliveries
-                    ? now + COALESCE_NANOS : Long.MIN_VALUE;
-        }
+        coalesceUntil = withDeliveries > 0 && deliveries >= (long) WIDE_FANOUT * withDeliveries
+                ? now + COALESCE_NANOS : Long.MIN_VALUE;
         drainScheduled.set(false);
         if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             eventLoop.execute(this); // a backlog (the drain stopped at its budget): its events join runs already

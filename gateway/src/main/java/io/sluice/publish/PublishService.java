@@ -16,7 +16,6 @@ import io.sluice.backplane.Backplane;
 import io.sluice.backplane.BackplaneUnavailableException;
 import io.sluice.fanout.CommitResult;
 import io.sluice.fanout.EncodedEvent;
-import io.sluice.fanout.FanoutCore;
 import io.sluice.limits.MemoryGuard;
 import io.sluice.metrics.GatewayMetrics;
 import org.slf4j.Logger;
@@ -42,17 +41,14 @@ public final class PublishService {
     private final Backplane backplane;
     private final GatewayMetrics metrics;
     private final MemoryGuard memory;
-    private final FanoutCore fanout;
 
-    /** @param fanout this node's fan-out: an event committed on the publishing loop is delivered there at once */
     public PublishService(PublishParser parser, AccessPolicy access, Backplane backplane, GatewayMetrics metrics,
-                          MemoryGuard memory, FanoutCore fanout) {
+                          MemoryGuard memory) {
         this.parser = parser;
         this.access = access;
         this.backplane = backplane;
         this.metrics = metrics;
         this.memory = memory;
-        this.fanout = fanout;
     }
 
     /** {@code POST /v1/publish}: each event names its topic. */
@@ -126,8 +122,6 @@ public final class PublishService {
         DeferredAnswer.when(ctx, request, accepted, (result, failure) -> answer(ctx, request,
                 result == null || connection == null ? result : new CommitResult(result.ids(), Math.min(1, result.sent())),
                 failure));
-        // answered; the local backplane committed on this loop: its streams here need not wait for the other reads
-        fanout.drainEarly(ctx);
     }
 
     /** The 503 of a publish the node cannot hold in memory now (CONTRACT §10), counted. */

@@ -14,16 +14,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * When the loop delivers: at once for a publish committed on the stream's own loop ({@link LoopFanout#drainEarly()},
- * before the loop's pending tasks), and {@link LoopFanout#COALESCE_NANOS} after a wide drain (many streams per event),
- * when an early drain must not undo the coalescing. Time is the embedded loop's ticker.
+ * When the loop drains: at once after a narrow drain, and {@link LoopFanout#COALESCE_NANOS} after a wide one (many
+ * streams per event), so a busy topic's events reach each stream in one write. Time is the embedded loop's frozen
+ * ticker.
  */
-class EarlyDrainTest {
+class CoalescingTest {
     private final CountingMetrics metrics = new CountingMetrics();
     private final FanoutChannel stream = new FanoutChannel();
     private final List<Subscriber> subscribers = new ArrayList<>();
@@ -73,30 +71,13 @@ class EarlyDrainTest {
     }
 
     @Test
-    void aPublishOnTheStreamsLoopIsDeliveredAtOnceAndTheScheduledDrainAddsNothing() {
-        subscribe(1);
-        publish("one");
-        assertEquals("", writtenSoFar(), "the scheduled drain has not run: the loop's tasks are pending");
-        assertTrue(core.loopOf(stream.ctx()).drainEarly());
-        assertEquals("id: 1000\ndata: one\n\n", writtenSoFar());
-        assertEquals("", stream.drainWire(), "the drain task that was scheduled finds nothing left");
-        assertFalse(core.loopOf(stream.ctx()).drainEarly(), "nothing scheduled, nothing to run");
-
-        publish("two");
-        core.drainEarly(stream.ctx());
-        assertEquals("id: 1001\ndata: two\n\n", writtenSoFar());
-        assertEquals(2, metrics.delivered());
-    }
-
-    @Test
-    void afterAWideDrainTheNextWaitsTheCoalescingDelayAndAnEarlyDrainDoesNotPreemptIt() {
+    void afterAWideDrainTheNextWaitsTheCoalescingDelayAndJoinsWhatCameMeanwhile() {
         subscribe(LoopFanout.WIDE_FANOUT);
         publish("one");
         assertEquals(LoopFanout.WIDE_FANOUT, frames(stream.drainWire()), "a wide drain");
 
         publish("two");
         publish("three");
-        assertFalse(core.loopOf(stream.ctx()).drainEarly(), "coalescing: the next drain waits on purpose");
         assertEquals("", stream.drainWire(), "not before the coalescing delay");
         stream.channel.advanceTimeBy(LoopFanout.COALESCE_NANOS, TimeUnit.NANOSECONDS);
         stream.channel.runScheduledPendingTasks();
@@ -106,9 +87,8 @@ class EarlyDrainTest {
                 - 1, "each stream got the two events joined, in order");
 
         stream.channel.advanceTimeBy(LoopFanout.COALESCE_NANOS, TimeUnit.NANOSECONDS);
-        publish("four"); // the delay after the last wide drain is over: an early drain delivers at once
-        assertTrue(core.loopOf(stream.ctx()).drainEarly());
-        assertEquals(LoopFanout.WIDE_FANOUT, frames(writtenSoFar()));
+        publish("four"); // the delay after the last wide drain is over: the next drain runs at once
+        assertEquals(LoopFanout.WIDE_FANOUT, frames(stream.drainWire()));
     }
 
     @Test
