@@ -7,6 +7,7 @@ import org.jctools.queues.MpscArrayQueue;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -17,15 +18,20 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Why not logback's {@code AsyncAppender} in front of a console appender: that one hands each line over through a
  * lock and wakes its writer for every line, which then makes one {@code write(2)} per line. At 10,000 publishes a
  * second that was a futex wake, a context switch and a system call per request on the publishing core
- * (bench/ANALYSIS.md). Here an event loop only offers the message to a lock-free queue; the writer wakes every
- * {@link #DEFAULT_FLUSH_MILLIS} ms (sooner when the queue is half full), takes what is queued and writes it in chunks of
- * whole lines of at most {@link #CHUNK_BYTES}, so a pipe to a log collector never splits a line between writers.
+ * (bench/ANALYSIS.md). Here an event loop only offers the message to a lock-free queue; while lines keep coming the
+ * writer wakes every {@link #DEFAULT_FLUSH_MILLIS} ms (sooner when the queue is half full), takes what is queued and
+ * writes it in chunks of whole lines of at most {@link #CHUNK_BYTES}, so a pipe to a log collector never splits a line
+ * between writers. After an interval with nothing to write it sleeps until the next line: an idle node (or one with
+ * {@code accessLog = off}) costs no wake-ups, and a node logging a few lines a second at most one wake-up per line.
  *
  * <p>Same contract as before: a line is written at most {@link #DEFAULT_FLUSH_MILLIS} ms after it is logged, never
  * blocks the logging thread, and is dropped (and counted, {@link #dropped()}) when {@code queueSize} lines are waiting.
  * {@link #stop()} (logback's, which {@code Main} calls on exit) writes what is still queued.
  *
  * <p>Threading: {@link #append} from any thread (event loops); the writer thread alone takes from the queue and writes.
+ * Sleeping without a lost wake-up: the writer sets {@code idle}, then checks the queue, then parks; an appender offers
+ * (a CAS on the queue's producer index), then reads {@code idle} and unparks the writer if it wins the flag back. Either
+ * the writer sees the line, or the appender sees the flag (an unpark before the park makes the park return at once).
  */
 public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     /** Lines waiting before new ones are dropped; logback's AsyncAppender default was 256, this log's was 8192. */
@@ -39,6 +45,8 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     private MpscArrayQueue<String> queue;
     private Thread writer;
     private volatile boolean stopping;
+    /** The writer is asleep, or about to be, until an appender wakes it: nothing was written in its last interval. */
+    private final AtomicBoolean idle = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
     /** Lines dropped by every appender of this class in the process: what {@code sluice_access_log_dropped_total} reads. */
     private static final AtomicLong DROPPED_IN_PROCESS = new AtomicLong();
@@ -49,6 +57,11 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     /** Lines dropped because a queue was full, by every access-log appender of this process since it started; any thread. */
     public static long droppedInProcess() {
         return DROPPED_IN_PROCESS.get();
+    }
+
+    /** The writer thread (tests watch it sleep). */
+    Thread writerThread() {
+        return writer;
     }
 
     /** logback.xml's {@code <queueSize>}. */
@@ -80,6 +93,8 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
         if (!queue.offer(event.getFormattedMessage())) {
             dropped.incrementAndGet();
             DROPPED_IN_PROCESS.incrementAndGet();
+        } else if (idle.get() && idle.compareAndSet(true, false)) {
+            LockSupport.unpark(writer); // the first line after a quiet interval
         } else if (queue.size() >= queueSize / 2) {
             LockSupport.unpark(writer); // rare: a burst; the writer would otherwise sleep out its interval
         }
@@ -106,17 +121,30 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     private void writeUntilStopped() {
         long interval = TimeUnit.MILLISECONDS.toNanos(DEFAULT_FLUSH_MILLIS);
         while (!stopping) {
-            writeQueued();
-            LockSupport.parkNanos(this, interval);
+            if (writeQueued() > 0) {
+                LockSupport.parkNanos(this, interval); // lines are coming: gather an interval's worth
+                continue;
+            }
+            idle.set(true);
+            if (queue.isEmpty() && !stopping) {
+                LockSupport.park(this); // until an appender (or stop) unparks it
+            }
+            idle.set(false);
         }
         writeQueued();
     }
 
-    /** Writes every queued line; writer thread (or the stopping thread once the writer is gone). */
-    private void writeQueued() {
+    /**
+     * Writes every queued line; writer thread (or the stopping thread once the writer is gone).
+     *
+     * @return the lines written
+     */
+    private int writeQueued() {
         PrintStream out = System.err; // read each time: whoever replaced it (a test harness) gets the lines
         String line;
+        int lines = 0;
         while ((line = queue.relaxedPoll()) != null) {
+            lines++;
             byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
             if (chunkLength + bytes.length > CHUNK_BYTES) {
                 flush(out);
@@ -129,6 +157,7 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
             }
         }
         flush(out);
+        return lines;
     }
 
     private void flush(PrintStream out) {

@@ -95,4 +95,46 @@ class AccessLogAppenderTest {
         }
         assertEquals("line 0\nline 1\nline 2\nline 3\nline 4\n", captured.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void anIdleWriterSleepsUntilTheNextLineAndNoLineWaitsForAnotherToWakeIt() throws Exception {
+        PrintStream realErr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        LoggerContext context = new LoggerContext();
+        Logger logger = context.getLogger(AccessLogHandler.LOGGER_NAME);
+        AccessLogAppender appender = new AccessLogAppender();
+        appender.setContext(context);
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            appender.start();
+            StringBuilder expected = new StringBuilder();
+            for (int i = 0; i < 200; i++) {
+                if (i % 20 == 0) { // quiet long enough for the writer to go to sleep without a timeout
+                    awaitSleepingWithoutTimeout(appender.writerThread());
+                }
+                String line = "line " + i;
+                expected.append(line).append('\n');
+                appender.doAppend(new LoggingEvent(Logger.class.getName(), logger, Level.INFO, line, null, null));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (captured.size() < expected.length()) { // written without any later line to wake the writer
+                    assertTrue(System.nanoTime() < deadline, "line " + i + " was not written: a lost wake-up");
+                    Thread.onSpinWait();
+                }
+            }
+            appender.stop();
+            assertEquals(expected.toString(), captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            appender.stop();
+            System.setErr(realErr);
+        }
+    }
+
+    /** Waits until {@code writer} parks with no timeout: idle, costing no wake-ups. */
+    private static void awaitSleepingWithoutTimeout(Thread writer) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (writer.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < deadline, "the idle writer still wakes on a timer: " + writer.getState());
+            Thread.onSpinWait();
+        }
+    }
 }
