@@ -20,15 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The access log's writer: every line, whole and in order, on standard error; what is queued is written on stop. */
 class AccessLogAppenderTest {
+    private static final LoggerContext CONTEXT = new LoggerContext();
+
     @Test
     void writesEveryLineInOrderAndTheRestOnStop() {
         PrintStream realErr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        LoggerContext context = new LoggerContext();
-        Logger logger = context.getLogger(AccessLogHandler.LOGGER_NAME);
-        AccessLogAppender appender = new AccessLogAppender();
-        appender.setContext(context);
-        appender.setQueueSize(100_000);
+        AccessLogAppender appender = newAppender(100_000);
         List<String> expected = new ArrayList<>();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
@@ -38,7 +36,7 @@ class AccessLogAppenderTest {
                 String line = "time=t method=POST path=/v1/publish n=" + i + " user=é"
                         + (i % 5000 == 0 ? " long=" + "x".repeat(AccessLogAppender.CHUNK_BYTES + i % 7) : "");
                 expected.add(line);
-                appender.doAppend(new LoggingEvent(Logger.class.getName(), logger, Level.INFO, line, null, null));
+                appender.doAppend(event(line));
             }
             appender.stop();
         } finally {
@@ -71,19 +69,15 @@ class AccessLogAppenderTest {
                 captured.write(b, off, len);
             }
         };
-        LoggerContext context = new LoggerContext();
-        Logger logger = context.getLogger(AccessLogHandler.LOGGER_NAME);
-        AccessLogAppender appender = new AccessLogAppender();
-        appender.setContext(context);
-        appender.setQueueSize(4);
+        AccessLogAppender appender = newAppender(4);
         long droppedBefore = AccessLogAppender.droppedInProcess();
         System.setErr(new PrintStream(stuck, true, StandardCharsets.UTF_8));
         try {
             appender.start();
-            appender.doAppend(new LoggingEvent(Logger.class.getName(), logger, Level.INFO, "line 0", null, null));
+            appender.doAppend(event("line 0"));
             assertTrue(writing.await(30, TimeUnit.SECONDS), "the writer took line 0 and is stuck writing it");
             for (int i = 1; i <= 6; i++) { // four fit in the queue, two do not; none of these calls blocks
-                appender.doAppend(new LoggingEvent(Logger.class.getName(), logger, Level.INFO, "line " + i, null, null));
+                appender.doAppend(event("line " + i));
             }
             assertEquals(2, appender.dropped());
             assertEquals(2, AccessLogAppender.droppedInProcess() - droppedBefore);
@@ -100,10 +94,7 @@ class AccessLogAppenderTest {
     void anIdleWriterSleepsUntilTheNextLineAndNoLineWaitsForAnotherToWakeIt() throws Exception {
         PrintStream realErr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        LoggerContext context = new LoggerContext();
-        Logger logger = context.getLogger(AccessLogHandler.LOGGER_NAME);
-        AccessLogAppender appender = new AccessLogAppender();
-        appender.setContext(context);
+        AccessLogAppender appender = newAppender(AccessLogAppender.DEFAULT_QUEUE_SIZE);
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             appender.start();
@@ -114,7 +105,7 @@ class AccessLogAppenderTest {
                 }
                 String line = "line " + i;
                 expected.append(line).append('\n');
-                appender.doAppend(new LoggingEvent(Logger.class.getName(), logger, Level.INFO, line, null, null));
+                appender.doAppend(event(line));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (captured.size() < expected.length()) { // written without any later line to wake the writer
                     assertTrue(System.nanoTime() < deadline, "line " + i + " was not written: a lost wake-up");
@@ -136,5 +127,17 @@ class AccessLogAppenderTest {
             assertTrue(System.nanoTime() < deadline, "the idle writer still wakes on a timer: " + writer.getState());
             Thread.onSpinWait();
         }
+    }
+
+    private static AccessLogAppender newAppender(int queueSize) {
+        AccessLogAppender appender = new AccessLogAppender();
+        appender.setContext(CONTEXT);
+        appender.setQueueSize(queueSize);
+        return appender;
+    }
+
+    private static LoggingEvent event(String line) {
+        return new LoggingEvent(Logger.class.getName(), CONTEXT.getLogger(AccessLogHandler.LOGGER_NAME), Level.INFO, line,
+                null, null);
     }
 }
