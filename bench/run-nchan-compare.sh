@@ -22,7 +22,8 @@
 # warms its own JVM against a second, already running server of the same kind (pinned with the generator to CPU 0,
 # --prewarm-url), so the cold server's first seconds are measured by a warm client; the server under test idles
 # meanwhile. SLUICE_FLAGS (words) are added to every Sluice gateway's flags, e.g. SLUICE_FLAGS=--transport=io_uring;
-# SLUICE_JAR runs another build of the gateway.
+# SLUICE_JAR runs another build of the gateway. A_WARMUP (default 5s, the issue's) is scenario a's warm-up before its
+# measured 30 s: a longer one shows the steady state without the first seconds of load.
 #
 # VARIANTS (default "sluice nchan") lists what runs in each round, in order. Besides those two: sluice-uring (this
 # build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
@@ -252,7 +253,8 @@ compact_access_log() {
 own_topics_10k() {   # a. 10,000 streams, a topic each, 10,000 single-event publishes/s over 64 keep-alive connections
   local run=own_topics_10k.$1.r$2
   NCHAN_ACCESS_LOG=on start_server "$1" "$OUT/$run" --access-log=text
-  generate "$run" "$1" --streams 10000 --topics per-stream --rate 10000 --publishers 64 --duration 30s --warmup 5s
+  generate "$run" "$1" --streams 10000 --topics per-stream --rate 10000 --publishers 64 --duration 30s \
+    --warmup "${A_WARMUP:-5s}"
   stop_servers
   compact_access_log "$OUT/$run"
 }
