@@ -3,7 +3,6 @@ package io.sluice;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -62,7 +61,7 @@ record Transports(String name, IoHandlerFactory ioHandlerFactory, Class<? extend
     }
 
     private static Transports epoll(String fallbackReason) {
-        return new Transports("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, fallbackReason);
+        return new Transports("epoll", new EpollHandlerFactory(), EpollServerSocketChannel.class, fallbackReason);
     }
 
     private static Transports nio(String fallbackReason) {
