@@ -3,7 +3,6 @@ package io.sluice.fanout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.sse.SseEncoder;
@@ -31,29 +30,16 @@ class FanoutCoreTest {
     private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private final CountingMetrics metrics = new CountingMetrics();
-    private EmbeddedChannel channel;
+    /** The stream's channel; like the stream handler, it resumes {@link #subscriber} when it turns writable. */
+    private final FanoutChannel stream = new FanoutChannel();
+    private final EmbeddedChannel channel = stream.channel;
     private ChannelHandlerContext ctx;
     private Subscriber subscriber;
     private FanoutCore core;
 
-    /** Mirrors the stream handler: resume on writability. */
-    private final class Resume extends ChannelInboundHandlerAdapter {
-        @Override
-        public void handlerAdded(ChannelHandlerContext c) {
-            ctx = c;
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext c) {
-            if (c.channel().isWritable() && subscriber != null) {
-                subscriber.catchUp();
-            }
-        }
-    }
-
     @BeforeEach
     void setUp() {
-        channel = new EmbeddedChannel(new Resume());
+        ctx = stream.ctx();
     }
 
     @AfterEach
@@ -83,6 +69,7 @@ class FanoutCoreTest {
             resolved[i] = core.topics().get(topics[i]);
         }
         subscriber = core.subscribe(ctx, resolved, filter, maxLag, replay);
+        stream.resume(subscriber);
         subscriber.catchUp();
         return subscriber;
     }
@@ -109,6 +96,7 @@ class FanoutCoreTest {
             resolved[i] = core.topics().get(topics[i]);
         }
         subscriber = core.subscribe(ctx, resolved, filter, 10, ReplayStart.LIVE, connectionId);
+        stream.resume(subscriber);
         return subscriber;
     }
 

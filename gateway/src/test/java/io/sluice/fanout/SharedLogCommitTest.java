@@ -2,8 +2,6 @@ package io.sluice.fanout;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.metrics.CountingMetrics;
 import io.sluice.sse.SseEncoder;
@@ -11,7 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,26 +24,19 @@ class SharedLogCommitTest {
     private static final long MS = 1_700_000_000_000L;
 
     private final CountingMetrics metrics = new CountingMetrics();
-    private EmbeddedChannel channel;
-    private ChannelHandlerContext ctx;
+    private final FanoutChannel stream = new FanoutChannel();
     private FanoutCore core;
 
     @BeforeEach
     void setUp() {
-        channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter() {
-            @Override
-            public void handlerAdded(ChannelHandlerContext c) {
-                ctx = c;
-            }
-        });
-        core = FanoutCore.forSharedLog(channel.eventLoop(), 100, 1024, TimeUnit.SECONDS.toNanos(15), metrics);
+        core = FanoutCore.forSharedLog(stream.channel.eventLoop(), 100, 1024, TimeUnit.SECONDS.toNanos(15), metrics);
     }
 
     @AfterEach
     void tearDown() {
-        channel.close();
-        drain();
-        assertFalse(channel.finish());
+        stream.channel.close();
+        stream.drainWire();
+        assertFalse(stream.channel.finish());
         core.release();
     }
 
@@ -67,27 +57,16 @@ class SharedLogCommitTest {
         return core.commitAssigned(batch, ids, times, accepted);
     }
 
-    private String drain() {
-        channel.runPendingTasks();
-        StringBuilder wire = new StringBuilder();
-        ByteBuf b;
-        while ((b = channel.readOutbound()) != null) {
-            wire.append(b.toString(StandardCharsets.UTF_8));
-            b.release();
-        }
-        return wire.toString();
-    }
-
     @Test
     void eventsCarryTheLogsIdsAndRepeatsAreDropped() {
-        core.subscribe(ctx, new Topic[] {core.topics().get("t")}, TypeFilter.ALL, 100, ReplayStart.LIVE);
+        core.subscribe(stream.ctx(), new Topic[] {core.topics().get("t")}, TypeFilter.ALL, 100, ReplayStart.LIVE);
         assertEquals(-1, core.lastAssignedId());
         assertEquals(2, commit(id(MS, 0), id(MS, 1)));
         // a batch read again after a reconnect: what was committed is dropped, the rest goes on
         assertEquals(1, commit(id(MS, 1), id(MS + 5, 0)));
         assertEquals("id: " + id(MS, 0) + "\ndata: e" + id(MS, 0) + "\n\n"
                 + "id: " + id(MS, 1) + "\ndata: e" + id(MS, 1) + "\n\n"
-                + "id: " + id(MS + 5, 0) + "\ndata: e" + id(MS + 5, 0) + "\n\n", drain());
+                + "id: " + id(MS + 5, 0) + "\ndata: e" + id(MS + 5, 0) + "\n\n", stream.drainWire());
         assertEquals(id(MS + 5, 0), core.lastAssignedId());
         List<Event> snapshot = new ArrayList<>();
         core.topics().get("t").history().newest(Long.MAX_VALUE, TypeFilter.ALL, 10, snapshot);
@@ -97,7 +76,7 @@ class SharedLogCommitTest {
 
     @Test
     void onlyTheNodeHoldingTheConnectionDeliversItsEventAndEveryNodeUsesUpTheId() {
-        core.subscribe(ctx, new Topic[] {core.topics().get("t")}, TypeFilter.ALL, 100, ReplayStart.LIVE, "n7-1");
+        core.subscribe(stream.ctx(), new Topic[] {core.topics().get("t")}, TypeFilter.ALL, 100, ReplayStart.LIVE, "n7-1");
         List<EncodedEvent> batch = new ArrayList<>();
         for (String connection : List.of("n7-1", "n8-1")) {
             ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, "message", "to " + connection);
@@ -107,7 +86,7 @@ class SharedLogCommitTest {
         long theirs = id(MS, 1);
         assertEquals(2, core.commitAssigned(batch, new long[] {mine, theirs}, new long[] {MS, MS},
                 new long[] {System.nanoTime(), System.nanoTime()}));
-        assertEquals("id: " + mine + "\ndata: to n7-1\n\n", drain());
+        assertEquals("id: " + mine + "\ndata: to n7-1\n\n", stream.drainWire());
         assertEquals(theirs, core.lastAssignedId());
         assertEquals(0, core.topics().get("t").history().size());
     }
@@ -126,12 +105,12 @@ class SharedLogCommitTest {
 
     @Test
     void aGapForgetsOlderIdsAndClosesStreams() {
-        core.subscribe(ctx, new Topic[] {core.topics().get("t")}, TypeFilter.ALL, 100, ReplayStart.LIVE);
+        core.subscribe(stream.ctx(), new Topic[] {core.topics().get("t")}, TypeFilter.ALL, 100, ReplayStart.LIVE);
         commit(id(MS, 0));
-        drain();
+        stream.drainWire();
         core.forgetBefore(id(MS + 100, 0));
-        channel.runPendingTasks();
-        assertFalse(channel.isOpen(), "streams are closed so their clients resume and learn of the gap");
+        stream.channel.runPendingTasks();
+        assertFalse(stream.channel.isOpen(), "streams are closed so their clients resume and learn of the gap");
         assertFalse(core.isKnownId(id(MS, 0)));
         commit(id(MS + 100, 0));
         assertTrue(core.isKnownId(id(MS + 100, 0)));
@@ -139,7 +118,7 @@ class SharedLogCommitTest {
 
     @Test
     void aLocalCoreRefusesAssignedIds() {
-        FanoutCore local = new FanoutCore(channel.eventLoop(), 10, 1024, 1, metrics);
+        FanoutCore local = new FanoutCore(stream.channel.eventLoop(), 10, 1024, 1, metrics);
         try {
             assertThrows(IllegalStateException.class,
                     () -> local.commitAssigned(List.of(), new long[0], new long[0], new long[0]));
