@@ -24,7 +24,8 @@ record Transports(String name, IoHandlerFactory ioHandlerFactory, Class<? extend
                   String fallbackReason) {
 
     static Transports select(SluiceConfig.Transport wanted) {
-        return select(wanted, Epoll.isAvailable(), IoUring.isAvailable());
+        // io_uring is probed (its native library loaded, a ring set up) only when asked for
+        return select(wanted, Epoll.isAvailable(), wanted == SluiceConfig.Transport.IO_URING && IoUring.isAvailable());
     }
 
     /** {@link #select(SluiceConfig.Transport)} given what this machine offers (tests pass the unavailable cases). */

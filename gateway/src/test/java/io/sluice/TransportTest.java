@@ -79,4 +79,12 @@ class TransportTest {
         }
         assertEquals("epoll", Transports.select(SluiceConfig.Transport.AUTO, true, true).name());
     }
+
+    @Test
+    void epollLoopsGetTheDescriptorTableFactory() {
+        Transports chosen = Transports.select(SluiceConfig.Transport.AUTO, true, false);
+        assertEquals("epoll", chosen.name());
+        assertTrue(chosen.ioHandlerFactory() instanceof EpollHandlerFactory factory && factory.replacing(),
+                "epoll event loops keep their channels in a DescriptorTable");
+    }
 }
