@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Free direct memory is the JVM's limit less what is reserved ({@code -XX:MaxDirectMemorySize}'s accounting, or
  * Netty's own when it allocates without the JDK's cleaner), plus what the pooled allocator reserved but no buffer
- * uses (it reuses that before reserving more). Thread-safe; a check reads two counters, and walks the pool's arenas only when those leave too little.
+ * uses (it reuses that before reserving more). Thread-safe; a check reads two counters, and walks the pool's arenas
+ * only when those leave too little.
  */
 public final class MemoryGuard {
     /** Free direct memory always kept, at least: room for reads, writes and catch-up in flight. */

@@ -105,13 +105,7 @@ class FanoutCoreTest {
      * frames after each blank line, which only ever ends a frame.
      */
     private List<String> drainOutbound() {
-        channel.runPendingTasks();
-        StringBuilder wire = new StringBuilder();
-        ByteBuf b;
-        while ((b = channel.readOutbound()) != null) {
-            wire.append(b.toString(StandardCharsets.UTF_8));
-            b.release();
-        }
+        String wire = stream.drainWire();
         List<String> out = new ArrayList<>();
         int start = 0;
         for (int end; (end = wire.indexOf("\n\n", start)) >= 0; start = end + 2) {
@@ -122,8 +116,7 @@ class FanoutCoreTest {
     }
 
     private void setWritable(boolean writable) {
-        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
-        channel.runPendingTasks();
+        stream.setWritable(writable);
     }
 
     @Test
