@@ -30,7 +30,8 @@ stop_gateway() {
 }
 
 # start_gateway LOG_PREFIX JVM_ARRAY_NAME [gateway flags...] -> PORT, GW_PID; logs to LOG_PREFIX.gateway.out/.err.
-# Returns once the gateway printed its listening line (after its start-up warm-up, `warmup`, default 3 s). Pinned to
+# Returns once the gateway printed its listening line (after its start-up warm-up, `warmup`: at most 15 s by default;
+# on its one pinned core all of it), waiting up to 60 s. Pinned to
 # CPU ${GATEWAY_CPU:-1}.
 start_gateway() {
   local log=$1 jvm_name=$2; shift 2
@@ -39,7 +40,7 @@ start_gateway() {
   taskset -c "${GATEWAY_CPU:-1}" java "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
     >"$log.gateway.out" 2>"$log.gateway.err" &
   GW_PID=$!
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     grep -q '^sluice listening' "$log.gateway.out" 2>/dev/null && return 0
     kill -0 "$GW_PID" 2>/dev/null || { cat "$log.gateway.err" >&2; return 1; }
     sleep 0.1

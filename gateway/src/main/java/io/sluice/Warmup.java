@@ -37,16 +37,20 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The traffic goes through the real code on throwaway state: a second node assembled from the operator's config
  * (local backplane, open access, no JWK set, no access-log output) on the same event loops, listening on an ephemeral
- * loopback port. It opens and closes streams (HTTP decode, route, stream open, pipeline switch, {@code connected}, topic
- * acquire, subscribe, leave), and publishes single events and batches to a topic 64 streams read and to topics of
- * their own (parse, encode, commit, drain, joined runs, writes, flushes, the access-log line). Then that node is
- * closed and released: no topic, id, connection id, metric, history or connection of it survives, and the node that
- * serves clients is assembled afterwards, from scratch. What stays is what was meant to: compiled code, loaded
- * classes, and the pooled allocator's arenas.
+ * loopback port. It holds streams on a topic 64 of them read and on topics of their own, and then runs cycles: a wave
+ * of streams opened and closed (HTTP decode, route, stream open, pipeline switch, {@code connected}, topic acquire,
+ * subscribe, leave), then publishing single events and batches for about one and a half times as long as the wave took
+ * (parse, encode, commit, drain, joined runs, writes, flushes, the access-log line). Then that node is closed and
+ * released: no topic, id, connection id, metric, history or connection of it survives, and the node that serves
+ * clients is assembled afterwards, from scratch. What stays is what was meant to: compiled code, loaded classes, and
+ * the pooled allocator's arenas.
  *
- * <p>Bounded: the traffic stops at the budget; then it waits for the compiler queue to go quiet, for at most a quarter
- * of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK NIO selector on that
- * thread, so client and server code do not share a type profile.
+ * <p>Bounded: the traffic ends when the JIT compiler has been quiet for a second of it ({@link CompilerQuiet}: under
+ * 5 % of that second spent compiling, after at least {@link #MIN_TRAFFIC_NANOS}), or at the budget, whichever comes
+ * first. A compiler that shares one core with the traffic needs the whole budget (about 15 s on the benchmark
+ * machine); one with cores of its own finishes sooner. Then it waits for the compiler queue to go quiet, for at most a
+ * quarter of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK NIO selector on
+ * that thread, so client and server code do not share a type profile.
  */
 final class Warmup {
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
@@ -65,15 +69,27 @@ final class Warmup {
     static final int BATCH = 20;
     /** The throwaway node's stream limits: above what the warm-up opens, so none is refused. */
     private static final int MAX_STREAMS = 1_000_000;
-    /** Share of the budget spent opening and closing streams; the rest publishes. */
-    static final double STREAM_SHARE = 0.4;
+    /** Publishing time of a cycle, as a multiple of the time its wave of streams took: about 40 % opens and closes. */
+    static final double PUBLISH_PER_WAVE = 1.5;
+    /** Publishing time of a cycle at least: a wave on a fast machine takes a few milliseconds. */
+    static final long MIN_PUBLISH_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** The traffic runs at least this long (or the whole budget, if shorter) before a quiet compiler can end it. */
+    static final long MIN_TRAFFIC_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Quiet: less than {@link #QUIET_SHARE} of the last {@code QUIET_WINDOW_NANOS} of traffic spent compiling. */
+    static final long QUIET_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final double QUIET_SHARE = 0.05;
 
     private static final String TOPIC_PREFIX = "sluice-warmup/";
     private static final byte[] PADDING = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESPONSE_START = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
 
-    /** What a warm-up did, for the start-up log. */
-    record Result(int streamsOpened, long publishes, long bytesReceived, long millis, long compileMillis) {
+    /**
+     * What a warm-up did, for the start-up log.
+     *
+     * @param compilerQuiet whether the traffic ended because the compiler went quiet (false: the budget ran out)
+     */
+    record Result(int streamsOpened, long publishes, long bytesReceived, long millis, long compileMillis,
+                  boolean compilerQuiet) {
     }
 
     private final Selector selector;
@@ -82,6 +98,7 @@ final class Warmup {
     private int streamsOpened;
     private long publishes;
     private long bytesReceived;
+    private boolean compilerQuiet;
 
     private Warmup(InetSocketAddress address) throws IOException {
         this.address = address;
@@ -110,9 +127,7 @@ final class Warmup {
         try {
             listener = SluiceServer.bind(throwaway, loops, transport, "127.0.0.1", 0, node.publicInitializer());
             warmup = new Warmup((InetSocketAddress) listener.localAddress());
-            long trafficEnd = start + budgetNanos;
-            warmup.churnStreams(start + (long) (budgetNanos * STREAM_SHARE));
-            warmup.publish(trafficEnd);
+            warmup.traffic(start, start + budgetNanos, jit);
         } catch (IOException | RuntimeException e) {
             log.warn("start-up warm-up ended early: {}", e.toString());
         } finally {
@@ -131,7 +146,7 @@ final class Warmup {
         Warmup done = warmup;
         return new Result(done == null ? 0 : done.streamsOpened, done == null ? 0 : done.publishes,
                 done == null ? 0 : done.bytesReceived, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                compileMillis(jit) - compiledBefore);
+                compileMillis(jit) - compiledBefore, done != null && done.compilerQuiet);
     }
 
     /**
@@ -151,27 +166,11 @@ final class Warmup {
                 .with(ConfigKey.MAX_CONNECTIONS_PER_USER, MAX_STREAMS);
     }
 
-    /** Phase one: waves of streams opened (their {@code connected} event read) and closed, until {@code end}. */
-    private void churnStreams(long end) throws IOException {
-        int wave = 0;
-        while (System.nanoTime() < end) {
-            List<SocketChannel> streams = new ArrayList<>(STREAM_WAVE);
-            for (int i = 0; i < STREAM_WAVE; i++) {
-                // a few topics shared by many streams, as a reconnect storm has
-                streams.add(connect("GET /v1/events/stream?topic=" + TOPIC_PREFIX + "churn" + (i % 10)
-                        + (i % 2 == 0 ? "" : "&topic=" + TOPIC_PREFIX + wave + "-" + i) + " HTTP/1.1\r\nHost: warmup\r\n"
-                        + "Accept: text/event-stream\r\n\r\n"));
-            }
-            awaitOpen(streams, end);
-            for (SocketChannel s : streams) {
-                close(s);
-            }
-            wave++;
-        }
-    }
-
-    /** Phase two: streams on a shared topic and on their own, publishers sending single events and batches. */
-    private void publish(long end) throws IOException {
+    /**
+     * Opens the streams publishing reaches and the publishing connections, then runs cycles (a wave of streams opened
+     * and closed, then publishing) until the compiler is quiet or {@code end}.
+     */
+    private void traffic(long start, long end, CompilationMXBean jit) throws IOException {
         List<SocketChannel> streams = new ArrayList<>();
         for (int i = 0; i < SHARED_STREAMS; i++) {
             streams.add(connect(streamRequest(TOPIC_PREFIX + "shared", i % 4 == 0 ? "&types=warmup:*" : "")));
@@ -184,6 +183,42 @@ final class Warmup {
         for (int i = 0; i < PUBLISHERS; i++) {
             publishers[i] = new Publisher(i, connectChannel(null));
         }
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        CompilerQuiet quiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
+        long quietFrom = start + Math.min(MIN_TRAFFIC_NANOS, end - start);
+        int wave = 0;
+        long now = System.nanoTime();
+        while (now < end) {
+            long waveStart = now;
+            churnWave(wave++, end);
+            now = System.nanoTime();
+            long slice = Math.max(MIN_PUBLISH_SLICE_NANOS, (long) ((now - waveStart) * PUBLISH_PER_WAVE));
+            publish(publishers, Math.min(end, now + slice));
+            now = System.nanoTime();
+            if (timed && quiet.sample(now, jit.getTotalCompilationTime()) && now >= quietFrom) {
+                compilerQuiet = true;
+                return;
+            }
+        }
+    }
+
+    /** One wave of streams opened (their {@code connected} event read) and closed. */
+    private void churnWave(int wave, long end) throws IOException {
+        List<SocketChannel> streams = new ArrayList<>(STREAM_WAVE);
+        for (int i = 0; i < STREAM_WAVE; i++) {
+            // a few topics shared by many streams, as a reconnect storm has
+            streams.add(connect("GET /v1/events/stream?topic=" + TOPIC_PREFIX + "churn" + (i % 10)
+                    + (i % 2 == 0 ? "" : "&topic=" + TOPIC_PREFIX + wave + "-" + i) + " HTTP/1.1\r\nHost: warmup\r\n"
+                    + "Accept: text/event-stream\r\n\r\n"));
+        }
+        awaitOpen(streams, end);
+        for (SocketChannel s : streams) {
+            close(s);
+        }
+    }
+
+    /** Publishers sending single events and batches, each with up to {@link #IN_FLIGHT} requests in flight. */
+    private void publish(Publisher[] publishers, long end) throws IOException {
         while (System.nanoTime() < end) {
             for (Publisher p : publishers) {
                 while (p.inFlight < IN_FLIGHT) {

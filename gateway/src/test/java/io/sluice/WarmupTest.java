@@ -39,6 +39,8 @@ class WarmupTest {
             assertTrue(m.find(), summary);
             assertTrue(Integer.parseInt(m.group(1)) > 0, () -> "no stream opened: " + summary);
             assertTrue(Long.parseLong(m.group(2)) > 0, () -> "nothing published: " + summary);
+            assertTrue(summary.endsWith("; ended when the compiler went quiet)")
+                    || summary.endsWith("; ended at the warmup budget)"), () -> "why it ended: " + summary);
 
             SluiceServer server = gateway.server();
             assertEquals(List.of(), access.messages(), "the warm-up's requests are never logged");

@@ -217,8 +217,8 @@ public final class ConfigKey<T> {
     public static final ConfigKey<Duration> WARMUP = key("warmup",
             ValueType.duration(Duration.ZERO, Duration.ofMinutes(1)), SluiceConfig.DEFAULT_WARMUP,
             "Before listening, drive synthetic streams and publishes through the gateway's own code on a throwaway"
-                    + " loopback listener for about this long, so the first clients meet compiled code"
-                    + " (docs/operations.md); 0 turns it off.");
+                    + " loopback listener until the JIT compiler goes quiet, for at most this long, so the first"
+                    + " clients meet compiled code (docs/operations.md); 0 turns it off.");
 
     private static final List<ConfigKey<?>> ALL_VIEW = Collections.unmodifiableList(ALL);
     private static final Map<String, ConfigKey<?>> BY_NAME = index(ConfigKey::name);
