@@ -9,15 +9,16 @@ import java.util.concurrent.TimeUnit;
  * traffic would buy nothing.
  *
  * <p>Fed by {@link #sample} with the wall clock and the compilers' total compilation time (the sum over compiler
- * threads, {@link java.lang.management.CompilationMXBean#getTotalCompilationTime()}). Keeps a bounded ring of
- * samples; a sample older than the ring's reach is dropped, so a caller that samples more often than
- * {@link #SAMPLES} times per window only sees quiet later, never falsely.
+ * threads, {@link java.lang.management.CompilationMXBean#getTotalCompilationTime()}), as often as the caller likes:
+ * it keeps a bounded ring of samples at least a 64th of the window apart, so the ring always reaches back four
+ * windows.
  *
  * <p>Threading: one thread (the warm-up's).
  */
 final class CompilerQuiet {
-    /** Samples kept; the warm-up takes one per cycle of its traffic (a cycle is tens of milliseconds or more). */
+    /** Samples kept, at least {@link #SPACING} of a window apart. */
     static final int SAMPLES = 256;
+    static final int SPACING = 64;
 
     private final long windowNanos;
     private final double maxShare;
@@ -43,19 +44,23 @@ final class CompilerQuiet {
      * reach back a whole window.
      */
     boolean sample(long nowNanos, long totalCompileMillis) {
-        atNanos[next] = nowNanos;
-        compileMillis[next] = totalCompileMillis;
-        next = (next + 1) % SAMPLES;
-        count = Math.min(count + 1, SAMPLES);
-        // the newest sample at least a window older than this one
-        for (int i = 2; i <= count; i++) {
+        boolean quiet = false;
+        // the newest kept sample at least a window older than now
+        for (int i = 1; i <= count; i++) {
             int k = Math.floorMod(next - i, SAMPLES);
             long span = nowNanos - atNanos[k];
             if (span >= windowNanos) {
                 long compiled = totalCompileMillis - compileMillis[k];
-                return compiled < maxShare * TimeUnit.NANOSECONDS.toMillis(span);
+                quiet = compiled < maxShare * TimeUnit.NANOSECONDS.toMillis(span);
+                break;
             }
         }
-        return false;
+        if (count == 0 || nowNanos - atNanos[Math.floorMod(next - 1, SAMPLES)] >= windowNanos / SPACING) {
+            atNanos[next] = nowNanos;
+            compileMillis[next] = totalCompileMillis;
+            next = (next + 1) % SAMPLES;
+            count = Math.min(count + 1, SAMPLES);
+        }
+        return quiet;
     }
 }

@@ -37,20 +37,19 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The traffic goes through the real code on throwaway state: a second node assembled from the operator's config
  * (local backplane, open access, no JWK set, no access-log output) on the same event loops, listening on an ephemeral
- * loopback port. It holds streams on a topic 64 of them read and on topics of their own, and then runs cycles: a wave
- * of streams opened and closed (HTTP decode, route, stream open, pipeline switch, {@code connected}, topic acquire,
- * subscribe, leave), then publishing single events and batches for about one and a half times as long as the wave took
- * (parse, encode, commit, drain, joined runs, writes, flushes, the access-log line). Then that node is closed and
- * released: no topic, id, connection id, metric, history or connection of it survives, and the node that serves
- * clients is assembled afterwards, from scratch. What stays is what was meant to: compiled code, loaded classes, and
- * the pooled allocator's arenas.
+ * loopback port. It opens and closes streams (HTTP decode, route, stream open, pipeline switch, {@code connected}, topic
+ * acquire, subscribe, leave), and publishes single events and batches to a topic 64 streams read and to topics of
+ * their own (parse, encode, commit, drain, joined runs, writes, flushes, the access-log line). Then that node is
+ * closed and released: no topic, id, connection id, metric, history or connection of it survives, and the node that
+ * serves clients is assembled afterwards, from scratch. What stays is what was meant to: compiled code, loaded
+ * classes, and the pooled allocator's arenas.
  *
- * <p>Bounded: the traffic ends when the JIT compiler has been quiet for a second of it ({@link CompilerQuiet}: under
- * 5 % of that second spent compiling, after at least {@link #MIN_TRAFFIC_NANOS}), or at the budget, whichever comes
- * first. A compiler that shares one core with the traffic needs the whole budget (about 15 s on the benchmark
- * machine); one with cores of its own finishes sooner. Then it waits for the compiler queue to go quiet, for at most a
- * quarter of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK NIO selector on
- * that thread, so client and server code do not share a type profile.
+ * <p>Bounded: each phase ends when the JIT compiler has been quiet for a second of its traffic ({@link CompilerQuiet}:
+ * under 5 % of that second spent compiling), or at its share of the budget; the whole at the budget. A compiler that
+ * shares one core with the traffic stays busy and the warm-up takes the whole budget (15 s by default, on the
+ * benchmark machine); one with cores of its own catches up sooner. Then it waits for the compiler queue to go quiet,
+ * for at most a quarter of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK
+ * NIO selector on that thread, so client and server code do not share a type profile.
  */
 final class Warmup {
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
@@ -69,13 +68,14 @@ final class Warmup {
     static final int BATCH = 20;
     /** The throwaway node's stream limits: above what the warm-up opens, so none is refused. */
     private static final int MAX_STREAMS = 1_000_000;
-    /** Publishing time of a cycle, as a multiple of the time its wave of streams took: about 40 % opens and closes. */
-    static final double PUBLISH_PER_WAVE = 1.5;
-    /** Publishing time of a cycle at least: a wave on a fast machine takes a few milliseconds. */
-    static final long MIN_PUBLISH_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /** The traffic runs at least this long (or the whole budget, if shorter) before a quiet compiler can end it. */
-    static final long MIN_TRAFFIC_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** Quiet: less than {@link #QUIET_SHARE} of the last {@code QUIET_WINDOW_NANOS} of traffic spent compiling. */
+    /** Share of the budget the first phase (streams opened and closed) may take; publishing gets the rest. */
+    static final double STREAM_SHARE = 0.4;
+    /** Publishing between two looks at the compiler. */
+    static final long PUBLISH_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * Quiet: less than {@link #QUIET_SHARE} of the last {@code QUIET_WINDOW_NANOS} of a phase's traffic spent
+     * compiling.
+     */
     static final long QUIET_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final double QUIET_SHARE = 0.05;
 
@@ -167,10 +167,22 @@ final class Warmup {
     }
 
     /**
-     * Opens the streams publishing reaches and the publishing connections, then runs cycles (a wave of streams opened
-     * and closed, then publishing) until the compiler is quiet or {@code end}.
+     * Phase one, waves of streams opened and closed, for {@link #STREAM_SHARE} of the budget or until the compiler is
+     * quiet; then phase two, publishing to held streams, until {@code end} or until the compiler is quiet again. Each
+     * kind of traffic runs by itself, so the compiler sees one kind of traffic's profile at a time; a quiet compiler
+     * ends a phase only once that phase has run a whole quiet window.
      */
     private void traffic(long start, long end, CompilationMXBean jit) throws IOException {
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long churnEnd = start + (long) ((end - start) * STREAM_SHARE);
+        CompilerQuiet churnQuiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
+        int wave = 0;
+        while (System.nanoTime() < churnEnd) {
+            churnWave(wave++, churnEnd);
+            if (timed && churnQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime())) {
+                break;
+            }
+        }
         List<SocketChannel> streams = new ArrayList<>();
         for (int i = 0; i < SHARED_STREAMS; i++) {
             streams.add(connect(streamRequest(TOPIC_PREFIX + "shared", i % 4 == 0 ? "&types=warmup:*" : "")));
@@ -183,19 +195,10 @@ final class Warmup {
         for (int i = 0; i < PUBLISHERS; i++) {
             publishers[i] = new Publisher(i, connectChannel(null));
         }
-        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        CompilerQuiet quiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
-        long quietFrom = start + Math.min(MIN_TRAFFIC_NANOS, end - start);
-        int wave = 0;
-        long now = System.nanoTime();
-        while (now < end) {
-            long waveStart = now;
-            churnWave(wave++, end);
-            now = System.nanoTime();
-            long slice = Math.max(MIN_PUBLISH_SLICE_NANOS, (long) ((now - waveStart) * PUBLISH_PER_WAVE));
-            publish(publishers, Math.min(end, now + slice));
-            now = System.nanoTime();
-            if (timed && quiet.sample(now, jit.getTotalCompilationTime()) && now >= quietFrom) {
+        CompilerQuiet publishQuiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
+        while (System.nanoTime() < end) {
+            publish(publishers, Math.min(end, System.nanoTime() + PUBLISH_SLICE_NANOS));
+            if (timed && publishQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime())) {
                 compilerQuiet = true;
                 return;
             }

@@ -57,11 +57,26 @@ class CompilerQuietTest {
     }
 
     @Test
-    void aRingFullOfRecentSamplesNeverClaimsQuiet() {
+    void sampledEveryMillisecondItStillJudgesAWholeWindow() {
         CompilerQuiet quiet = new CompilerQuiet(1000 * MS, 0.05);
-        for (int i = 0; i < CompilerQuiet.SAMPLES * 3; i++) {
-            assertFalse(quiet.sample(i * MS, 0), "the ring reaches back " + CompilerQuiet.SAMPLES + " ms only");
+        long compiled = 0;
+        for (int t = 0; t < 3000; t++) {
+            if (t % 10 == 0) {
+                compiled++; // 10 %
+            }
+            assertFalse(quiet.sample(t * MS, compiled), "at " + t + " ms");
         }
+        int firstQuiet = -1;
+        for (int t = 3000; t < 5000 && firstQuiet < 0; t++) {
+            if (quiet.sample(t * MS, compiled)) {
+                firstQuiet = t;
+            }
+        }
+        // quiet once the last window (from the newest kept sample a window back) holds under 5 % compiling: about half
+        // a second after compiling stopped (the 10 % second before it only half inside), and within a window and one
+        // sample spacing at the latest
+        assertTrue(firstQuiet >= 3450 && firstQuiet <= 3000 + 1000 + 1000 / CompilerQuiet.SPACING + 1,
+                "first quiet at " + firstQuiet + " ms");
     }
 
     @Test
