@@ -44,8 +44,9 @@ import java.util.concurrent.locks.LockSupport;
  * serves clients is assembled afterwards, from scratch. What stays is what was meant to: compiled code, loaded
  * classes, and the pooled allocator's arenas.
  *
- * <p>Bounded: each phase ends when the JIT compiler has been quiet for a second of its traffic ({@link CompilerQuiet}:
- * under 5 % of that second spent compiling), or at its share of the budget; the whole at the budget. A compiler that
+ * <p>Bounded: each phase ends when, after {@link #MIN_OPERATIONS_PER_PHASE} streams or publishes, the JIT compiler has
+ * been quiet for a second of its traffic ({@link CompilerQuiet}: under 5 % of that second spent compiling), or at its
+ * share of the budget; the whole at the budget. A compiler that
  * shares one core with the traffic stays busy and the warm-up takes the whole budget (15 s by default, on the
  * benchmark machine); one with cores of its own catches up sooner. Then it waits for the compiler queue to go quiet,
  * for at most a quarter of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK
@@ -72,6 +73,14 @@ final class Warmup {
     static final double STREAM_SHARE = 0.4;
     /** Publishing between two looks at the compiler. */
     static final long PUBLISH_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * Streams opened (phase one) or publishes made (phase two) before a quiet compiler may end the phase: above C2's
+     * compile threshold (HotSpot's {@code Tier4CompileThreshold}, 15,000 invocations and loop iterations), so a method
+     * run once per stream or per publish has reached C2 by then. Before that a quiet compiler only means the counters
+     * are still climbing: a warm-up that ended on quiet after ~4,400 publishes left scenario a's publish path to be
+     * compiled under the first real load (bench/ANALYSIS.md).
+     */
+    static final int MIN_OPERATIONS_PER_PHASE = 15_000;
     /**
      * Quiet: less than {@link #QUIET_SHARE} of the last {@code QUIET_WINDOW_NANOS} of a phase's traffic spent
      * compiling.
@@ -179,7 +188,8 @@ final class Warmup {
         int wave = 0;
         while (System.nanoTime() < churnEnd) {
             churnWave(wave++, churnEnd);
-            if (timed && churnQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime())) {
+            boolean quiet = timed && churnQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime());
+            if (quiet && streamsOpened >= MIN_OPERATIONS_PER_PHASE) {
                 break;
             }
         }
@@ -196,9 +206,11 @@ final class Warmup {
             publishers[i] = new Publisher(i, connectChannel(null));
         }
         CompilerQuiet publishQuiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
+        long publishesBefore = publishes;
         while (System.nanoTime() < end) {
             publish(publishers, Math.min(end, System.nanoTime() + PUBLISH_SLICE_NANOS));
-            if (timed && publishQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime())) {
+            boolean quiet = timed && publishQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime());
+            if (quiet && publishes - publishesBefore >= MIN_OPERATIONS_PER_PHASE) {
                 compilerQuiet = true;
                 return;
             }
