@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scenario c by hand: prewarm server on CPU 0, cold gateway on CPU 1 with per-thread CPU sampling and PrintCompilation
 set -euo pipefail
-cd /work/main
+cd "$(dirname "$0")/../../.."   # the repository root
 . bench/bench-common.sh
 OUTD=${OUTD:-/tmp/cold/out}; mkdir -p $OUTD
 EXTRA=(${EXTRA_JVM:-})
