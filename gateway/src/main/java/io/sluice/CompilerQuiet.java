@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: one thread (the warm-up's).
  */
 final class CompilerQuiet {
-    /** Samples kept, at least {@link #SPACING} of a window apart. */
+    /** Samples kept, each at least a window divided by {@link #SPACING} after the one before. */
     static final int SAMPLES = 256;
     static final int SPACING = 64;
 

@@ -46,11 +46,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Bounded: each phase ends when, after {@link #MIN_OPERATIONS_PER_PHASE} streams or publishes, the JIT compiler has
  * been quiet for a second of its traffic ({@link CompilerQuiet}: under 5 % of that second spent compiling), or at its
- * share of the budget; the whole at the budget. A compiler that
- * shares one core with the traffic stays busy and the warm-up takes the whole budget (15 s by default, on the
- * benchmark machine); one with cores of its own catches up sooner. Then it waits for the compiler queue to go quiet,
- * for at most a quarter of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK
- * NIO selector on that thread, so client and server code do not share a type profile.
+ * share of the budget; the whole at the budget. A compiler that shares one core with the traffic stays busy and the
+ * warm-up takes the whole budget (15 s by default, on the benchmark machine); one with cores of its own catches up
+ * sooner. Then it waits for the compiler queue to go quiet, for at most a quarter of the budget more. Runs on the
+ * starting thread (never an event loop); the clients are a JDK NIO selector on that thread, so client and server code
+ * do not share a type profile.
  */
 final class Warmup {
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
@@ -179,7 +179,7 @@ final class Warmup {
      * Phase one, waves of streams opened and closed, for {@link #STREAM_SHARE} of the budget or until the compiler is
      * quiet; then phase two, publishing to held streams, until {@code end} or until the compiler is quiet again. Each
      * kind of traffic runs by itself, so the compiler sees one kind of traffic's profile at a time; a quiet compiler
-     * ends a phase only once that phase has run a whole quiet window.
+     * ends a phase only after {@link #MIN_OPERATIONS_PER_PHASE} of its operations and a whole quiet window of it.
      */
     private void traffic(long start, long end, CompilationMXBean jit) throws IOException {
         boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
@@ -206,11 +206,10 @@ final class Warmup {
             publishers[i] = new Publisher(i, connectChannel(null));
         }
         CompilerQuiet publishQuiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
-        long publishesBefore = publishes;
         while (System.nanoTime() < end) {
             publish(publishers, Math.min(end, System.nanoTime() + PUBLISH_SLICE_NANOS));
             boolean quiet = timed && publishQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime());
-            if (quiet && publishes - publishesBefore >= MIN_OPERATIONS_PER_PHASE) {
+            if (quiet && publishes >= MIN_OPERATIONS_PER_PHASE) {
                 compilerQuiet = true;
                 return;
             }
