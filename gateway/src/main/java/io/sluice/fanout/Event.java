@@ -1,6 +1,10 @@
 package io.sluice.fanout;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.api.Json;
+import io.sluice.sse.SseEncoder;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * A committed event: immutable, shared by every event loop, history and replay.
@@ -18,7 +22,14 @@ public final class Event {
     private final Topic topic;
     private final String type;
     private final ByteBuf frame;
-    private final byte[] dataJson;
+    /**
+     * The data's compact JSON when the frame cannot give it back exactly (a string with a CR or a {@code \\u} escape),
+     * else null: most events keep no heap copy of their data, which is what a young collection would copy for every
+     * event history retains.
+     */
+    private final byte[] keptDataJson;
+    /** Whether the data is a JSON string (its frame holds the string's lines, not the JSON). */
+    private final boolean stringData;
     private final long timeMillis;
     private final long acceptedNanos;
     private final int frameBytes;
@@ -40,7 +51,8 @@ public final class Event {
         this.topic = topic;
         this.type = type;
         this.frame = frame;
-        this.dataJson = dataJson;
+        this.stringData = dataJson.length > 0 && dataJson[0] == '"';
+        this.keptDataJson = stringData && !frameHoldsString(dataJson) ? dataJson : null;
         this.timeMillis = timeMillis;
         this.acceptedNanos = acceptedNanos;
         this.frameBytes = frame.readableBytes();
@@ -89,9 +101,44 @@ public final class Event {
         return frameBytes;
     }
 
-    /** Compact JSON of the data. Never modify. */
+    /**
+     * Compact JSON of the data; never modify. Most events read it back from the frame: call only while the frame is
+     * certainly live, under the monitor of the history that retains this event ({@link TopicHistory#newest} and
+     * {@link TopicHistory#after} with a view) or holding a reference to the frame.
+     */
     public byte[] dataJson() {
-        return dataJson;
+        if (keptDataJson != null) {
+            return keptDataJson;
+        }
+        byte[] data = SseEncoder.dataOf(frame);
+        if (!stringData) {
+            return data;
+        }
+        String text = new String(data, StandardCharsets.UTF_8);
+        return Json.write(g -> g.writeString(text));
+    }
+
+    /** Heap bytes this event keeps for its data besides the frame: 0 for most (see {@link #keptDataJson}). */
+    int keptDataBytes() {
+        return keptDataJson == null ? 0 : keptDataJson.length;
+    }
+
+    /**
+     * Whether the frame of the JSON string {@code literal} gives back the same string: when it has no CR (the frame's
+     * lines would read back joined by LF) and no {@code \\u} escape (which may hide a CR). Escapes are whole pairs, so
+     * a backslash found here starts one.
+     */
+    private static boolean frameHoldsString(byte[] literal) {
+        for (int i = 1; i < literal.length - 1; i++) {
+            if (literal[i] == '\\') {
+                byte escaped = literal[i + 1];
+                if (escaped == 'r' || escaped == 'u') {
+                    return false;
+                }
+                i++;
+            }
+        }
+        return true;
     }
 
     public long timeMillis() {

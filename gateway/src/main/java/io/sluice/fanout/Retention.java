@@ -11,16 +11,21 @@ package io.sluice.fanout;
  *
  * <p>What is counted: the bytes of the retained events' encoded frames (direct memory; what
  * {@code sluice_history_bytes} reports and {@code historyMaxBytes} bounds) and, separately, an estimate of the heap
- * history holds for them (the event record and its slot, the data's JSON copy kept for snapshots, and each topic that
- * retains anything). The heap side is held to the same {@code historyMaxBytes}, so a flood of tiny events on invented
- * topics evicts old events rather than filling the heap.
+ * history holds for them (the event record and its slot, the frame's buffer object, the data's JSON where the frame
+ * cannot give it back, and each topic that retains anything). The heap side is held to the same
+ * {@code historyMaxBytes}, so a flood of tiny events on invented topics evicts old events rather than filling the
+ * heap.
  *
  * <p>Threading: every method is called with the fan-out's commit lock held, except the {@code volatile} views read
  * by gauges from any thread.
  */
 final class Retention {
-    /** Heap per retained event besides its data's JSON: the event record, its ring slot, its list links. */
-    static final int EVENT_HEAP_BYTES = 96;
+    /**
+     * Heap per retained event besides a kept copy of its data: the event record with its list links (88 bytes with
+     * compressed oops), its frame's buffer object and reference count (88 + 16), its ring slot. From a class
+     * histogram of a node retaining 317,000 events (bench/ANALYSIS.md).
+     */
+    static final int EVENT_HEAP_BYTES = 200;
     /** Heap of a topic that retains at least one event: its history ring's minimum, the topic and registry entry. */
     static final int TOPIC_HEAP_BYTES = 320;
 
@@ -123,7 +128,7 @@ final class Retention {
     }
 
     private static long heapBytesOf(Event e) {
-        return EVENT_HEAP_BYTES + e.dataJson().length;
+        return EVENT_HEAP_BYTES + e.keptDataBytes();
     }
 
     private void publishViews() {

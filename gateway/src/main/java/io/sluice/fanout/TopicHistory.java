@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The retained events of one topic, oldest first, at most {@code capacity} of them: a ring that grows
@@ -195,27 +196,44 @@ public final class TopicHistory {
 
     /**
      * Adds to {@code out} the newest {@code max} events with {@code id <= upToId} accepted by {@code filter},
-     * oldest first. Events are immutable and their JSON data is on the heap, so no reference is taken: the
-     * caller may read every field except the frame.
+     * oldest first. No reference is taken: the caller may read every field of an event except its frame and its data
+     * (which most events read from the frame; use {@link #newest(long, TypeFilter, int, Function, List)}).
      */
-    public synchronized void newest(long upToId, TypeFilter filter, int max, List<Event> out) {
+    public void newest(long upToId, TypeFilter filter, int max, List<Event> out) {
+        newest(upToId, filter, max, Function.identity(), out);
+    }
+
+    /**
+     * {@link #newest(long, TypeFilter, int, List)}, adding {@code view} of each event instead. {@code view} runs under
+     * this monitor, where eviction cannot release the frame: it may read the event's {@link Event#dataJson()}.
+     */
+    public synchronized <T> void newest(long upToId, TypeFilter filter, int max, Function<Event, T> view,
+                                        List<T> out) {
         int start = out.size();
         for (int i = size - 1; i >= 0 && out.size() - start < max; i--) {
             Event e = at(i);
             if (e.id() <= upToId && filter.matches(e.type())) {
-                out.add(e);
+                out.add(view.apply(e));
             }
         }
         java.util.Collections.reverse(out.subList(start, out.size()));
     }
 
-    /** Adds to {@code out} the oldest {@code max} events with {@code id > afterId} accepted by {@code filter}. */
-    public synchronized void after(long afterId, TypeFilter filter, int max, List<Event> out) {
+    /**
+     * Adds to {@code out} the oldest {@code max} events with {@code id > afterId} accepted by {@code filter}; what the
+     * caller may read of them is as for {@link #newest(long, TypeFilter, int, List)}.
+     */
+    public void after(long afterId, TypeFilter filter, int max, List<Event> out) {
+        after(afterId, filter, max, Function.identity(), out);
+    }
+
+    /** {@link #after(long, TypeFilter, int, List)} with a {@code view} run under this monitor, as for {@link #newest}. */
+    public synchronized <T> void after(long afterId, TypeFilter filter, int max, Function<Event, T> view, List<T> out) {
         int taken = 0;
         for (int i = firstIndexAfter(afterId); i < size && taken < max; i++) {
             Event e = at(i);
             if (filter.matches(e.type())) {
-                out.add(e);
+                out.add(view.apply(e));
                 taken++;
             }
         }

@@ -3,6 +3,7 @@ package io.sluice.sse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.sluice.api.Grammar;
 
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,8 @@ public final class SseEncoder {
 
     private static final byte[] EVENT_PREFIX = "event: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
+    /** {@link #DATA_PREFIX} to compare frames with; never written, so one unreleasable buffer serves every thread. */
+    private static final ByteBuf DATA_PREFIX_VIEW = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(DATA_PREFIX));
     private static final byte[] ID_PREFIX = "id: ".getBytes(StandardCharsets.US_ASCII);
 
     private SseEncoder() {
@@ -121,6 +124,49 @@ public final class SseEncoder {
     public static void stampId(ByteBuf frame, long id) {
         stampId(frame, id, new byte[ID_HEADROOM]);
     }
+
+    /**
+     * The data of an encoded frame: its {@code data:} lines' values joined by LF, as UTF-8. The inverse of
+     * {@link #encodeJsonData} (the compact JSON itself) and of {@link #encodeStringData} for a string without CR (a CR
+     * or CRLF in the string comes back as LF). Reads with absolute indices, so the frame's indices, which loops
+     * writing it share, do not move; the caller must hold the frame live for the call.
+     */
+    public static byte[] dataOf(ByteBuf frame) {
+        int end = frame.writerIndex();
+        int size = -1; // one LF between every two lines
+        for (int at = frame.readerIndex(); at < end; at = lineEnd(frame, at, end) + 1) {
+            if (isDataLine(frame, at, end)) {
+                size += 1 + lineEnd(frame, at, end) - at - DATA_PREFIX.length;
+            }
+        }
+        byte[] data = new byte[Math.max(0, size)];
+        int written = -1;
+        for (int at = frame.readerIndex(); at < end; at = lineEnd(frame, at, end) + 1) {
+            if (isDataLine(frame, at, end)) {
+                if (written >= 0) {
+                    data[written] = '\n';
+                }
+                written++;
+                int valueStart = at + DATA_PREFIX.length;
+                int valueLength = lineEnd(frame, at, end) - valueStart;
+                frame.getBytes(valueStart, data, written, valueLength);
+                written += valueLength;
+            }
+        }
+        return data;
+    }
+
+    /** Index of the LF ending the line that starts at {@code at}, or {@code end}. */
+    private static int lineEnd(ByteBuf frame, int at, int end) {
+        int lf = frame.indexOf(at, end, (byte) '\n');
+        return lf < 0 ? end : lf;
+    }
+
+    private static boolean isDataLine(ByteBuf frame, int at, int end) {
+        return end - at >= DATA_PREFIX.length
+                && ByteBufUtil.equals(frame, at, DATA_PREFIX_VIEW, 0, DATA_PREFIX.length);
+    }
+
 
     /** Number of data bytes {@link #encodeStringData} writes for {@code data}, without prefixes. */
     public static int utf8Length(String data) {

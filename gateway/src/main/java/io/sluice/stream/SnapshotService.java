@@ -13,6 +13,7 @@ import io.sluice.fanout.FanoutCore;
 import io.sluice.fanout.Topic;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -58,26 +59,26 @@ public final class SnapshotService {
             }
         }
         long lastId = fanout.lastAssignedId();
-        List<Event> events = new ArrayList<>();
+        List<SnapshotEvent> events = new ArrayList<>();
         for (String name : q.topics()) {
             Topic topic = fanout.topics().find(name);
             if (topic == null) {
                 continue;
             }
             if (after >= 0) {
-                topic.history().after(after, q.filter(), limit, events);
+                topic.history().after(after, q.filter(), limit, SnapshotEvent::of, events);
             } else {
-                topic.history().newest(Long.MAX_VALUE, q.filter(), limit, events);
+                topic.history().newest(Long.MAX_VALUE, q.filter(), limit, SnapshotEvent::of, events);
             }
         }
-        events.sort(Comparator.comparingLong(Event::id));
-        List<Event> page = after >= 0
+        events.sort(Comparator.comparingLong(e -> e.event().id()));
+        List<SnapshotEvent> page = after >= 0
                 ? events.subList(0, Math.min(limit, events.size()))
                 : events.subList(Math.max(0, events.size() - limit), events.size());
         return Json.write(g -> {
             g.writeStartObject();
             g.writeArrayFieldStart("events");
-            for (Event e : page) {
+            for (SnapshotEvent e : page) {
                 writeEvent(g, e);
             }
             g.writeEndArray();
@@ -90,17 +91,26 @@ public final class SnapshotService {
         });
     }
 
-    private static void writeEvent(JsonGenerator g, Event e) throws IOException {
+    private static void writeEvent(JsonGenerator g, SnapshotEvent snapshot) throws IOException {
+        Event e = snapshot.event();
         g.writeStartObject();
         g.writeStringField("id", Long.toString(e.id()));
         g.writeStringField("topic", e.topic().name());
         g.writeStringField("type", e.type());
         g.writeFieldName("data");
-        g.writeRawValue(new String(e.dataJson(), java.nio.charset.StandardCharsets.UTF_8));
+        g.writeRawValue(new String(snapshot.dataJson(), StandardCharsets.UTF_8));
         g.writeStringField("time", RFC3339_MILLIS.format(Instant.ofEpochMilli(e.timeMillis())));
         if (e.key() != null) {
             g.writeStringField("key", e.key()); // CONTRACT §12: keyed events show their key
         }
         g.writeEndObject();
+    }
+
+    /** A retained event with its data, read while its history held the frame (the data is read from the frame). */
+    private record SnapshotEvent(Event event, byte[] dataJson) {
+        /** Under the history's monitor only. */
+        static SnapshotEvent of(Event e) {
+            return new SnapshotEvent(e, e.dataJson());
+        }
     }
 }

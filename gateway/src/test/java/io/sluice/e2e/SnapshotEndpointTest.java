@@ -271,6 +271,12 @@ class SnapshotEndpointTest {
             {"\"line1\\r\\nline2\\rline3\\nend\"", "\"line1\\r\\nline2\\rline3\\nend\""},
             {"\"caf\u00e9 \u4e2d\"", "\"caf\u00e9 \u4e2d\""},
             {"\"q\\\"b\\\\\"", "\"q\\\"b\\\\\""},
+            // strings the frame gives back (read from it) and one it cannot (its literal kept)
+            {"\"a\\nb\"", "\"a\\nb\""},
+            {"\"\\n\\nx\\n\"", "\"\\n\\nx\\n\""},
+            {"\"\"", "\"\""},
+            {"\"tab\\t\\u00e9\"", "\"tab\\t\u00e9\""},
+            {"\"bell\\u0007\"", "\"bell\\u0007\""},
             {"{ \"b\" : 1 , \"a\" : [ 2.50 , true , null , { } ] }", "{\"b\":1,\"a\":[2.50,true,null,{}]}"},
             {"2.50", "2.50"},
             {"null", "null"},

@@ -90,4 +90,45 @@ class SseEncoderTest {
         assertEquals(": heartbeat\n\n", hb.toString(StandardCharsets.US_ASCII));
         assertEquals("retry: 5000\n: draining now\n\n", frameText(SseFrames.retryAndComment(ALLOC, 5000, "draining\nnow")));
     }
+
+    /** The data read back from a stamped frame, which is left as it was (its indices are shared by writers). */
+    private static String dataOf(ByteBuf frame) {
+        try {
+            int reader = frame.readerIndex();
+            int writer = frame.writerIndex();
+            String data = new String(SseEncoder.dataOf(frame), StandardCharsets.UTF_8);
+            assertEquals(reader, frame.readerIndex());
+            assertEquals(writer, frame.writerIndex());
+            return data;
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void dataOfJsonFrameIsTheCompactJson() {
+        ByteBuf typed = SseEncoder.encodeJsonData(ALLOC, "data: x", "{\"data: \":[1]}".getBytes(StandardCharsets.UTF_8));
+        SseEncoder.stampId(typed, 123_456_789L);
+        assertEquals("{\"data: \":[1]}", dataOf(typed));
+        ByteBuf plain = SseEncoder.encodeJsonData(ALLOC, null, "null".getBytes(StandardCharsets.UTF_8));
+        SseEncoder.stampId(plain, 1);
+        assertEquals("null", dataOf(plain));
+    }
+
+    @Test
+    void dataOfStringFrameJoinsItsLinesWithLf() {
+        String[] strings = {"", "one line", "a\nb", "\nx\n\n", "\n", "caf\u00e9 \ud83d\udc4d\tdata: \n\nid: 2"};
+        for (String string : strings) {
+            ByteBuf frame = SseEncoder.encodeStringData(ALLOC, "t", string);
+            SseEncoder.stampId(frame, 77);
+            assertEquals(string, dataOf(frame));
+        }
+    }
+
+    @Test
+    void dataOfStringFrameReadsCrAndCrLfBackAsLf() {
+        ByteBuf frame = SseEncoder.encodeStringData(ALLOC, null, "a\r\nb\rc\n\rd");
+        SseEncoder.stampId(frame, 5);
+        assertEquals("a\nb\nc\n\nd", dataOf(frame));
+    }
 }
