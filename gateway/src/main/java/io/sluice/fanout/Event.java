@@ -23,9 +23,9 @@ public final class Event {
     private final String type;
     private final ByteBuf frame;
     /**
-     * The data's compact JSON when the frame cannot give it back exactly (a string with a CR or a {@code \\u} escape),
-     * else null: most events keep no heap copy of their data, which is what a young collection would copy for every
-     * event history retains.
+     * The data's compact JSON when the frame cannot give it back exactly (a string with a CR or a
+     * <code>&#92;u</code> escape), else null: most events keep no heap copy of their data, which is what a young
+     * collection would copy for every event history retains.
      */
     private final byte[] keptDataJson;
     /** Whether the data is a JSON string (its frame holds the string's lines, not the JSON). */
@@ -125,8 +125,8 @@ public final class Event {
 
     /**
      * Whether the frame of the JSON string {@code literal} gives back the same string: when it has no CR (the frame's
-     * lines would read back joined by LF) and no {@code \\u} escape (which may hide a CR). Escapes are whole pairs, so
-     * a backslash found here starts one.
+     * lines would read back joined by LF) and no <code>&#92;u</code> escape (which may hide a CR). Escapes are whole
+     * pairs, so a backslash found here starts one.
      */
     private static boolean frameHoldsString(byte[] literal) {
         for (int i = 1; i < literal.length - 1; i++) {

@@ -227,7 +227,10 @@ public final class TopicHistory {
         after(afterId, filter, max, Function.identity(), out);
     }
 
-    /** {@link #after(long, TypeFilter, int, List)} with a {@code view} run under this monitor, as for {@link #newest}. */
+    /**
+     * {@link #after(long, TypeFilter, int, List)} with a {@code view} run under this monitor, as for
+     * {@link #newest(long, TypeFilter, int, Function, List)}.
+     */
     public synchronized <T> void after(long afterId, TypeFilter filter, int max, Function<Event, T> view, List<T> out) {
         int taken = 0;
         for (int i = firstIndexAfter(afterId); i < size && taken < max; i++) {

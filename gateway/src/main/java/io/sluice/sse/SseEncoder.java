@@ -167,7 +167,6 @@ public final class SseEncoder {
                 && ByteBufUtil.equals(frame, at, DATA_PREFIX_VIEW, 0, DATA_PREFIX.length);
     }
 
-
     /** Number of data bytes {@link #encodeStringData} writes for {@code data}, without prefixes. */
     public static int utf8Length(String data) {
         return ByteBufUtil.utf8Bytes(data);
