@@ -132,25 +132,27 @@ public final class SseEncoder {
      * writing it share, do not move; the caller must hold the frame live for the call.
      */
     public static byte[] dataOf(ByteBuf frame) {
+        int start = frame.readerIndex();
         int end = frame.writerIndex();
         int size = -1; // one LF between every two lines
-        for (int at = frame.readerIndex(); at < end; at = lineEnd(frame, at, end) + 1) {
+        for (int at = start, lf; at < end; at = lf + 1) {
+            lf = lineEnd(frame, at, end);
             if (isDataLine(frame, at, end)) {
-                size += 1 + lineEnd(frame, at, end) - at - DATA_PREFIX.length;
+                size += 1 + lf - at - DATA_PREFIX.length;
             }
         }
         byte[] data = new byte[Math.max(0, size)];
         int written = -1;
-        for (int at = frame.readerIndex(); at < end; at = lineEnd(frame, at, end) + 1) {
+        for (int at = start, lf; at < end; at = lf + 1) {
+            lf = lineEnd(frame, at, end);
             if (isDataLine(frame, at, end)) {
                 if (written >= 0) {
                     data[written] = '\n';
                 }
                 written++;
                 int valueStart = at + DATA_PREFIX.length;
-                int valueLength = lineEnd(frame, at, end) - valueStart;
-                frame.getBytes(valueStart, data, written, valueLength);
-                written += valueLength;
+                frame.getBytes(valueStart, data, written, lf - valueStart);
+                written += lf - valueStart;
             }
         }
         return data;
