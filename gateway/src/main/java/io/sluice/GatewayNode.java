@@ -110,7 +110,7 @@ final class GatewayNode {
         }
         this.presence = PresenceHub.start(PresenceTopics.of(config.presenceTopics()), loops,
                 PooledByteBufAllocator.DEFAULT, backplane.control());
-        this.statsSampler = new StatsSampler(fanout.topics(), metrics);
+        this.statsSampler = new StatsSampler(fanout.topics(), metrics, fanout::historyEvents);
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size, fanout::historyEvents,
                 fanout::historyBytes, presence::topicCount, presence::entryCount, AccessLogAppender::droppedInProcess,

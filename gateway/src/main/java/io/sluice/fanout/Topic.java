@@ -2,6 +2,7 @@ package io.sluice.fanout;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One topic: its history and, per event loop, the subscribers that loop serves.
@@ -18,9 +19,18 @@ public final class Topic {
     private final String name;
     private final TopicHistory history;
     private final SubscriberList[] subscribersByLoop;
-    private final AtomicInteger streamCount = new AtomicInteger();
+    private static final AtomicIntegerFieldUpdater<Topic> STREAM_COUNT =
+            AtomicIntegerFieldUpdater.newUpdater(Topic.class, "streamCount");
+    private static final AtomicIntegerFieldUpdater<Topic> HOLDERS =
+            AtomicIntegerFieldUpdater.newUpdater(Topic.class, "holders");
+
+    /**
+     * Counts are fields of the topic, not objects of their own: a walk of every topic ({@link TopicRegistry#walk})
+     * reads them without touching another object per topic.
+     */
+    private volatile int streamCount;
     /** Streams holding this topic: taken by {@link TopicRegistry#acquire}, given back by {@link #release()}. */
-    private final AtomicInteger holders = new AtomicInteger();
+    private volatile int holders;
     /** Id of the newest event committed here; 0 if none. Written under the commit lock. */
     private volatile long lastCommittedId;
     /** Streams with a {@code types} filter, by distinct filter; copied on change (loops), read by commits. */
@@ -45,7 +55,7 @@ public final class Topic {
 
     /** Streams on this node subscribed to this topic right now (any thread; a moment's view). */
     public int streamCount() {
-        return streamCount.get();
+        return streamCount;
     }
 
     /** Loop {@code loopIndex} only. May return null when that loop never had a subscriber here. */
@@ -63,7 +73,7 @@ public final class Topic {
         if (!subscriber.filter().acceptsAll()) {
             countFilter(subscriber.filter(), 1);
         }
-        streamCount.incrementAndGet();
+        STREAM_COUNT.incrementAndGet(this);
         return list.add(subscriber);
     }
 
@@ -74,7 +84,7 @@ public final class Topic {
         if (subscribersByLoop[loopIndex].size() == 0) {
             subscribersByLoop[loopIndex] = null;
         }
-        streamCount.decrementAndGet();
+        STREAM_COUNT.decrementAndGet(this);
         if (!filter.acceptsAll()) {
             countFilter(filter, -1);
         }
@@ -86,7 +96,7 @@ public final class Topic {
      * of distinct filters (a one-entry memo), so a topic published with one type costs a few additions per event.
      */
     public int matchingStreams(String type) {
-        int matching = streamCount.get();
+        int matching = streamCount;
         FilterCount[] now = filtered;
         if (now.length == 0) {
             return matching;
@@ -109,12 +119,12 @@ public final class Topic {
 
     /** Takes a hold for a stream about to subscribe. {@link TopicRegistry} only, atomically with the lookup. */
     void hold() {
-        holders.incrementAndGet();
+        HOLDERS.incrementAndGet(this);
     }
 
     /** Gives back a stream's hold, taken by {@link TopicRegistry#acquire}. Once per acquire; any thread. */
     public void release() {
-        holders.decrementAndGet();
+        HOLDERS.decrementAndGet(this);
     }
 
     /**
@@ -123,7 +133,7 @@ public final class Topic {
      * rechecks it atomically with the removal.
      */
     boolean isUnused(long drainedEverywhere) {
-        return holders.get() == 0 && lastCommittedId <= drainedEverywhere && history.isEmpty();
+        return holders == 0 && lastCommittedId <= drainedEverywhere && history.isEmpty();
     }
 
     /** Adds {@code delta} to the streams counted under {@code filter}. Any of this topic's loops. */

@@ -1,15 +1,21 @@
 package io.sluice.admin;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.sluice.fanout.EncodedEvent;
 import io.sluice.fanout.FanoutCore;
 import io.sluice.metrics.CountingMetrics;
+import io.sluice.sse.SseEncoder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** Rates over the sampler's sliding window, with the clock and the counts driven by the test. */
 class StatsSamplerTest {
@@ -20,7 +26,7 @@ class StatsSamplerTest {
             new CountingMetrics());
     private final CountingMetrics counts = new CountingMetrics();
     private long now = 5 * SECOND;
-    private final StatsSampler sampler = new StatsSampler(core.topics(), counts, () -> now);
+    private final StatsSampler sampler = new StatsSampler(core.topics(), counts, core::historyEvents, () -> now);
 
     @AfterEach
     void tearDown() {
@@ -89,5 +95,16 @@ class StatsSamplerTest {
         assertEquals(1, stats.slowConsumerDisconnects());
         assertEquals(0, stats.historyEvents());
         assertEquals(0, stats.topTopics().size(), "topics without streams are not listed");
+    }
+
+    @Test
+    void historyEventsAreTheFanoutsCountOfRetainedEvents() {
+        for (int i = 0; i < 3; i++) {
+            ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, "message", "e" + i);
+            assertNotNull(core.commit(List.of(new EncodedEvent("t" + i, "message", frame, new byte[0]))));
+        }
+        sampler.run();
+        assertEquals(3, sampler.latest().historyEvents());
+        assertEquals(3, sampler.latest().topics());
     }
 }
