@@ -37,27 +37,41 @@ public final class Event {
     private final String key;
     /** Id of the event of the same topic and key this one superseded in history when committed; 0 if none. */
     private final long supersededId;
-    /** Links of {@link Retention}'s node-wide list of retained events; commit lock only. */
-    Event olderRetained;
-    Event newerRetained;
-    /** Whether history holds this event now; commit lock only. */
-    boolean retained;
     private final Subscriber target;
 
     Event(long id, Topic topic, String type, ByteBuf frame, byte[] dataJson, long timeMillis, long acceptedNanos,
           String key, long supersededId, Subscriber target) {
+        this(id, topic, type, frame, isString(dataJson), isString(dataJson) && !frameHoldsString(dataJson)
+                ? dataJson : null, timeMillis, acceptedNanos, key, supersededId, target);
+    }
+
+    private Event(long id, Topic topic, String type, ByteBuf frame, boolean stringData, byte[] keptDataJson,
+                  long timeMillis, long acceptedNanos, String key, long supersededId, Subscriber target) {
         this.target = target;
         this.id = id;
         this.topic = topic;
         this.type = type;
         this.frame = frame;
-        this.stringData = dataJson.length > 0 && dataJson[0] == '"';
-        this.keptDataJson = stringData && !frameHoldsString(dataJson) ? dataJson : null;
+        this.stringData = stringData;
+        this.keptDataJson = keptDataJson;
         this.timeMillis = timeMillis;
         this.acceptedNanos = acceptedNanos;
         this.frameBytes = frame.readableBytes();
         this.key = key;
         this.supersededId = supersededId;
+    }
+
+    /**
+     * An event history retains, built again from what its ring keeps ({@link TopicHistory}): the same fields as the
+     * committed event, except {@link #acceptedNanos()}, which only queued events need (0 here).
+     */
+    static Event readBack(long id, Topic topic, String type, ByteBuf frame, boolean stringData, byte[] keptDataJson,
+                          long timeMillis, String key, long supersededId) {
+        return new Event(id, topic, type, frame, stringData, keptDataJson, timeMillis, 0, key, supersededId, null);
+    }
+
+    private static boolean isString(byte[] dataJson) {
+        return dataJson.length > 0 && dataJson[0] == '"';
     }
 
     public long id() {
@@ -118,9 +132,14 @@ public final class Event {
         return Json.write(g -> g.writeString(text));
     }
 
-    /** Heap bytes this event keeps for its data besides the frame: 0 for most (see {@link #keptDataJson}). */
-    int keptDataBytes() {
-        return keptDataJson == null ? 0 : keptDataJson.length;
+    /** The data's JSON kept because the frame cannot give it back, or null for most events (see the field). */
+    byte[] keptDataJson() {
+        return keptDataJson;
+    }
+
+    /** Whether the data is a JSON string, whose frame holds its lines rather than its JSON. */
+    boolean hasStringData() {
+        return stringData;
     }
 
     /**

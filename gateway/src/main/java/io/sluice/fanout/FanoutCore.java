@@ -305,23 +305,15 @@ public final class FanoutCore {
         }
         SseEncoder.stampId(pending.frame(), id, idScratch);
         TopicHistory history = topic.history();
-        boolean wasEmpty = history.isEmpty();
-        Event superseded = pending.key() == null ? null : history.removeLatest(pending.key());
-        if (superseded != null) {
-            retention.remove(superseded, false);
-        }
+        long supersededId = pending.key() == null ? 0 : history.removeLatest(pending.key(), retention);
         Event event = new Event(id, topic, pending.type(), pending.frame(), pending.dataJson(), timeMillis,
-                acceptedNanos, pending.key(), superseded == null ? 0 : superseded.id(), null);
+                acceptedNanos, pending.key(), supersededId, null);
         pending.frame().retain(loops.length);
         topic.committed(id);
-        Event evicted = history.append(event);
-        if (evicted != event) {
-            retention.add(event, wasEmpty);
-            if (evicted != null) {
-                retention.remove(evicted, false);
-                evictions.count++;
-            }
+        if (history.append(event, retention)) {
+            evictions.count++;
         }
+        retention.update(topic);
         for (LoopFanout loop : loops) {
             boolean offered = loop.offer(event);
             assert offered : "the commit checked every queue for room under the commit lock";
@@ -331,20 +323,19 @@ public final class FanoutCore {
 
     /**
      * Commit lock held. Applies the node-wide bounds: evicts the node's oldest retained events, whatever their topic,
-     * while they are older than {@code historyMaxAge} or history is over {@code historyMaxBytes}. O(1) per eviction.
+     * while they are older than {@code historyMaxAge} or history is over {@code historyMaxBytes}. O(log topics) per
+     * eviction.
      */
     private void evictLocked(long nowMillis, Evictions evictions) {
-        Event oldest;
+        Topic oldest;
         while ((oldest = retention.oldest()) != null) {
-            boolean expired = retention.expired(oldest, nowMillis);
+            TopicHistory history = oldest.history();
+            boolean expired = retention.expired(history.oldestTimeCommitLocked(), nowMillis);
             if (!expired && !retention.overBudget()) {
                 return;
             }
-            TopicHistory history = oldest.topic().history();
-            boolean evicted = history.evictOldest(oldest);
-            assert evicted : "the node's oldest retained event is its topic's oldest";
-            retention.remove(oldest, history.isEmpty());
-            evictedEverywhereUpTo = oldest.id();
+            evictedEverywhereUpTo = history.evictOldest(retention);
+            retention.update(oldest);
             if (expired) {
                 evictions.age++;
             } else {
@@ -512,12 +503,12 @@ public final class FanoutCore {
         for (LoopFanout loop : loops) {
             loop.releaseQueued();
         }
-        for (Topic topic : topics.all()) {
-            topic.history().clear();
-        }
         synchronized (commitLock) {
-            for (Event e = retention.oldest(); e != null; e = retention.oldest()) {
-                retention.remove(e, false);
+            for (Topic topic = retention.oldest(); topic != null; topic = retention.oldest()) {
+                while (!topic.history().isEmptyCommitLocked()) {
+                    topic.history().evictOldest(retention);
+                }
+                retention.update(topic);
             }
         }
     }

@@ -4,41 +4,48 @@ package io.sluice.fanout;
  * The node-wide bounds on history (CONTRACT §10), over every topic's retained events: {@code historyMaxAge} and
  * {@code historyMaxBytes}. Per-topic {@code historySize} is the topic's own ring ({@link TopicHistory}).
  *
- * <p>Every retained event of every topic is linked here in commit order, which is id order, through the event's own
- * {@code olderRetained}/{@code newerRetained} fields (no node per event). So the node's oldest retained event, whatever
- * its topic, is found in O(1); evicting it is O(1); and an event its topic evicted by count leaves this list in O(1).
- * Nothing here scans topics.
+ * <p>The bounds evict the node's oldest retained event first, whatever its topic. Every topic that retains anything
+ * is in a binary min-heap keyed by its oldest retained id, so that event is its topic's oldest at the heap's root: found
+ * in O(1), evicted in O(log topics). A topic's key changes only when its oldest event leaves (an eviction, by count or
+ * by these bounds, or a supersession) or its first arrives; appending behind its oldest costs nothing here. Nothing is
+ * kept per event: history's events die young (see {@link TopicHistory}), and nothing here scans topics.
  *
  * <p>What is counted: the bytes of the retained events' encoded frames (direct memory; what
  * {@code sluice_history_bytes} reports and {@code historyMaxBytes} bounds) and, separately, an estimate of the heap
- * history holds for them (the event record and its slot, the frame's buffer object, the data's JSON where the frame
- * cannot give it back, and each topic that retains anything). The heap side is held to the same
- * {@code historyMaxBytes}, so a flood of tiny events on invented topics evicts old events rather than filling the
- * heap.
+ * history holds for them (each event's slots and its frame's buffer object, what few events keep besides, and each
+ * topic that retains anything). The heap side is held to the same {@code historyMaxBytes}, so a flood of tiny events
+ * on invented topics evicts old events rather than filling the heap.
  *
  * <p>Threading: every method is called with the fan-out's commit lock held, except the {@code volatile} views read
  * by gauges from any thread.
  */
-final class Retention {
+final class Retention implements TopicHistory.Tally {
     /**
-     * Heap per retained event besides a kept copy of its data: the event record with its list links (88 bytes with
-     * compressed oops), its frame's buffer object and reference count (88 + 16), its ring slot. From a class
-     * histogram of a node retaining 317,000 events (bench/ANALYSIS.md).
+     * Heap per retained event: its frame's buffer object and reference count (88 + 16 bytes with compressed oops) and
+     * its slots in its topic's ring (id, time, frame, type, flags: 25 bytes, and up to as many again free, since a ring
+     * doubles as it grows). From a class histogram of a node retaining 300,000 events (bench/ANALYSIS.md).
      */
-    static final int EVENT_HEAP_BYTES = 200;
-    /** Heap of a topic that retains at least one event: its history ring's minimum, the topic and registry entry. */
+    static final int EVENT_HEAP_BYTES = 150;
+    /**
+     * Heap of a topic that retains at least one event: its ring's arrays at their smallest, the topic, its registry
+     * entry and its place here.
+     */
     static final int TOPIC_HEAP_BYTES = 320;
+    private static final int INITIAL_HEAP = 16;
 
     private final long maxAgeMillis;
     private final long maxBytes;
-    private Event oldest;
-    private Event newest;
+    /** The topics that retain something, a binary min-heap on {@link #keys}; {@link Topic#retentionSlot} is each one's index. */
+    private Topic[] heap = new Topic[INITIAL_HEAP];
+    /** Each heap entry's key: the id of its topic's oldest retained event. */
+    private long[] keys = new long[INITIAL_HEAP];
+    private int topics;
     private long frameBytes;
     private long heapBytes;
+    private int events;
     private volatile long frameBytesView;
     private volatile long heapBytesView;
     private volatile int eventsView;
-    private int events;
 
     /**
      * @param maxAgeMillis events older than this are evicted; 0 for no age limit
@@ -49,52 +56,50 @@ final class Retention {
         this.maxBytes = maxBytes;
     }
 
-    /** Links {@code e}, just appended to its topic's history, as the newest retained event. */
-    void add(Event e, boolean topicWasEmpty) {
-        e.olderRetained = newest;
-        e.newerRetained = null;
-        if (newest != null) {
-            newest.newerRetained = e;
-        } else {
-            oldest = e;
-        }
-        newest = e;
-        e.retained = true;
+    @Override
+    public void retained(int eventFrameBytes, int extraHeapBytes) {
         events++;
-        frameBytes += e.frameBytes();
-        heapBytes += heapBytesOf(e) + (topicWasEmpty ? TOPIC_HEAP_BYTES : 0);
-        publishViews();
+        frameBytes += eventFrameBytes;
+        heapBytes += EVENT_HEAP_BYTES + extraHeapBytes;
     }
 
-    /** Unlinks {@code e}, which its topic's history no longer holds. Idempotent. */
-    void remove(Event e, boolean topicIsEmpty) {
-        if (!e.retained) {
-            return;
-        }
-        Event older = e.olderRetained;
-        Event newer = e.newerRetained;
-        if (older != null) {
-            older.newerRetained = newer;
-        } else {
-            oldest = newer;
-        }
-        if (newer != null) {
-            newer.olderRetained = older;
-        } else {
-            newest = older;
-        }
-        e.olderRetained = null;
-        e.newerRetained = null;
-        e.retained = false;
+    @Override
+    public void released(int eventFrameBytes, int extraHeapBytes) {
         events--;
-        frameBytes -= e.frameBytes();
-        heapBytes -= heapBytesOf(e) + (topicIsEmpty ? TOPIC_HEAP_BYTES : 0);
-        publishViews();
+        frameBytes -= eventFrameBytes;
+        heapBytes -= EVENT_HEAP_BYTES + extraHeapBytes;
     }
 
-    /** The node's oldest retained event, or null when nothing is retained. */
-    Event oldest() {
-        return oldest;
+    /**
+     * Takes note of {@code topic}'s history after a change (an append, a supersession, an eviction): enters, leaves or
+     * moves in the heap as its oldest retained event now says. Publishes the totals' views.
+     */
+    void update(Topic topic) {
+        TopicHistory history = topic.history();
+        int slot = topic.retentionSlot;
+        if (history.isEmptyCommitLocked()) {
+            if (slot >= 0) {
+                removeAt(slot);
+                heapBytes -= TOPIC_HEAP_BYTES;
+            }
+        } else if (slot < 0) {
+            insert(topic, history.oldestIdCommitLocked());
+            heapBytes += TOPIC_HEAP_BYTES;
+        } else {
+            long key = history.oldestIdCommitLocked();
+            if (key != keys[slot]) {
+                keys[slot] = key;
+                siftDown(siftUp(slot));
+            }
+        }
+        frameBytesView = frameBytes;
+        heapBytesView = heapBytes;
+        eventsView = events;
+    }
+
+    /** The topic whose oldest retained event is the node's oldest, or null when nothing is retained. */
+    Topic oldest() {
+        return topics == 0 ? null : heap[0];
     }
 
     /** Whether the retained events take more than {@code historyMaxBytes}, as frames or as heap. */
@@ -102,9 +107,9 @@ final class Retention {
         return frameBytes > maxBytes || heapBytes > maxBytes;
     }
 
-    /** Whether {@code e} was accepted more than {@code historyMaxAge} before {@code nowMillis}. */
-    boolean expired(Event e, long nowMillis) {
-        return maxAgeMillis > 0 && nowMillis - e.timeMillis() > maxAgeMillis;
+    /** Whether an event accepted at {@code timeMillis} is more than {@code historyMaxAge} before {@code nowMillis}. */
+    boolean expired(long timeMillis, long nowMillis) {
+        return maxAgeMillis > 0 && nowMillis - timeMillis > maxAgeMillis;
     }
 
     /** Whether a batch of frames this large could be retained at all, with everything else evicted. */
@@ -127,13 +132,71 @@ final class Retention {
         return eventsView;
     }
 
-    private static long heapBytesOf(Event e) {
-        return EVENT_HEAP_BYTES + e.keptDataBytes();
+    private void insert(Topic topic, long key) {
+        if (topics == heap.length) {
+            heap = java.util.Arrays.copyOf(heap, topics * 2);
+            keys = java.util.Arrays.copyOf(keys, topics * 2);
+        }
+        place(topic, key, topics);
+        topics++;
+        siftUp(topics - 1);
     }
 
-    private void publishViews() {
-        frameBytesView = frameBytes;
-        heapBytesView = heapBytes;
-        eventsView = events;
+    private void removeAt(int slot) {
+        Topic removed = heap[slot];
+        removed.retentionSlot = -1;
+        topics--;
+        if (slot != topics) {
+            place(heap[topics], keys[topics], slot);
+            siftDown(siftUp(slot));
+        }
+        heap[topics] = null;
+        if (topics < heap.length / 4 && heap.length > INITIAL_HEAP) {
+            int length = Math.max(INITIAL_HEAP, heap.length / 2); // a burst of topics' slots go once they age out
+            heap = java.util.Arrays.copyOf(heap, length);
+            keys = java.util.Arrays.copyOf(keys, length);
+        }
+    }
+
+    /** Moves the entry at {@code slot} towards the root while its key is smaller than its parent's; returns its slot. */
+    private int siftUp(int slot) {
+        Topic topic = heap[slot];
+        long key = keys[slot];
+        while (slot > 0) {
+            int parent = (slot - 1) >>> 1;
+            if (keys[parent] <= key) {
+                break;
+            }
+            place(heap[parent], keys[parent], slot);
+            slot = parent;
+        }
+        place(topic, key, slot);
+        return slot;
+    }
+
+    private void siftDown(int slot) {
+        Topic topic = heap[slot];
+        long key = keys[slot];
+        while (true) {
+            int child = 2 * slot + 1;
+            if (child >= topics) {
+                break;
+            }
+            if (child + 1 < topics && keys[child + 1] < keys[child]) {
+                child++;
+            }
+            if (key <= keys[child]) {
+                break;
+            }
+            place(heap[child], keys[child], slot);
+            slot = child;
+        }
+        place(topic, key, slot);
+    }
+
+    private void place(Topic topic, long key, int slot) {
+        heap[slot] = topic;
+        keys[slot] = key;
+        topic.retentionSlot = slot;
     }
 }

@@ -35,13 +35,15 @@ public final class Topic {
     private volatile long lastCommittedId;
     /** Streams with a {@code types} filter, by distinct filter; copied on change (loops), read by commits. */
     private volatile FilterCount[] filtered = new FilterCount[0];
+    /** This topic's index in {@link Retention}'s heap while it retains anything, else -1; commit lock only. */
+    int retentionSlot = -1;
     /** One-entry memo of {@link #matchingStreams}: for a type and a set of filters, the filters that miss it. */
     private volatile MissMemo memo;
 
-    /** @param evictedBefore see {@link TopicHistory#TopicHistory(int, long)} */
+    /** @param evictedBefore see {@link TopicHistory#TopicHistory(Topic, int, long)} */
     Topic(String name, int historySize, int loopCount, long evictedBefore) {
         this.name = name;
-        this.history = new TopicHistory(historySize, evictedBefore);
+        this.history = new TopicHistory(this, historySize, evictedBefore);
         this.subscribersByLoop = new SubscriberList[loopCount];
     }
 

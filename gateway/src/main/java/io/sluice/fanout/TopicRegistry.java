@@ -1,6 +1,5 @@
 package io.sluice.fanout;
 
-import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -73,10 +72,6 @@ public final class TopicRegistry {
 
     public int size() {
         return topics.size();
-    }
-
-    public Collection<Topic> all() {
-        return topics.values();
     }
 
     /**
