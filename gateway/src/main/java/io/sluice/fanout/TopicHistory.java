@@ -212,8 +212,8 @@ public final class TopicHistory {
         Rare rare = rareAt(head);
         tally.released(frames[head].readableBytes(), heapBytesOf(rare));
         frames[head].release();
-        if (rare != null && rare.key() != null && latestByKey.get(rare.key()) == id) {
-            latestByKey.remove(rare.key());
+        if (rare != null && rare.key() != null) {
+            latestByKey.remove(rare.key(), id); // a retained keyed event is its key's latest
         }
         clearSlot(head);
         head = (head + 1) % ids.length;
