@@ -8,7 +8,9 @@ BENCH_JAR=${BENCH_JAR:-bench/target/sluice-benchmarks.jar}
 # Gateway JVM flags for throughput runs: fixed heap, leak detection off (its default sampling records stack
 # traces), one event loop for the one pinned core. (The run of 2026-12-06T1933Z also had -XX:-UseCodeCacheFlushing:
 # it was taken out again once it showed no effect without JFR, bench/ANALYSIS.md.)
-GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -Dio.netty.leakDetection.level=disabled)
+# MaxTenuringThreshold=0 as in the systemd unit and the container: what outlives one young collection is promoted at
+# once instead of being copied again at each of up to fifteen (bench/ANALYSIS.md, "Tenuring").
+GATEWAY_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=0 -Dio.netty.leakDetection.level=disabled)
 # For the idle-memory run: a heap that grows and shrinks with the live set, so RSS follows what streams cost.
 IDLE_JVM=(-XX:+UseSerialGC -Xms16m -Xmx512m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss256k
           -Dio.netty.leakDetection.level=disabled)

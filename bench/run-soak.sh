@@ -37,8 +37,8 @@ mkdir -p "$OUT"
 trap stop_gateway EXIT
 
 # ops/systemd/sluice.service's flags, halved: -Xms2g -Xmx2g -XX:MaxDirectMemorySize=1g, G1, heap committed at start
-# (AlwaysPreTouch), GC log, no leak detection.
-SOAK_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxDirectMemorySize=512m -XX:+AlwaysPreTouch
+# (AlwaysPreTouch), promoted after one young collection (MaxTenuringThreshold=0), GC log, no leak detection.
+SOAK_JVM=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxDirectMemorySize=512m -XX:+AlwaysPreTouch -XX:MaxTenuringThreshold=0
   "-Xlog:gc*:file=$OUT/gc.log:time,uptime" -Dio.netty.leakDetection.level=disabled)
 SOAK_FLAGS=(--history-max-bytes=64MiB --history-max-age=2m --history-size=1000 --max-stream-lag=100)
 

@@ -96,6 +96,7 @@ class ContainerfileTest {
 
         assertTrue(options.contains("-XX:MaxRAMPercentage="), options);
         assertTrue(options.contains("-XX:+AlwaysPreTouch"), options);
+        assertTrue(options.contains("-XX:MaxTenuringThreshold=0"), options);
         assertFalse(options.contains("ExitOnOutOfMemoryError"), "running short of memory is a 503, not an exit (§10)");
         assertFalse(options.contains("-Xmx"), "a fixed -Xmx would ignore the container's limit: " + options);
     }

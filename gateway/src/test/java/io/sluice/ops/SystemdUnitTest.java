@@ -78,7 +78,8 @@ class SystemdUnitTest {
         Map<String, List<String>> service = section("Service");
         String exec = service.get("ExecStart").get(0);
 
-        for (String flag : List.of("-Xms", "-Xmx", "-XX:+AlwaysPreTouch", "-Dio.netty.leakDetection.level=disabled",
+        for (String flag : List.of("-Xms", "-Xmx", "-XX:+AlwaysPreTouch", "-XX:MaxTenuringThreshold=0",
+                "-Dio.netty.leakDetection.level=disabled",
                 "-jar /opt/sluice/sluice-gateway.jar", "--config /etc/sluice/sluice.conf")) {
             assertTrue(exec.contains(flag), () -> "ExecStart lacks " + flag + ": " + exec);
         }
