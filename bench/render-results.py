@@ -177,8 +177,14 @@ def render_variants(used, w):
             rows.append((title if i == 0 else "", label, variants, cells))
     if not rows:
         return
-    w("Variants interleaved in the same rounds (`VARIANTS`; sluice-base: the build before issue 12's changes, with "
-      "the JVM flags above; sluice-uring: this build with `transport = io_uring`), per round:\n")
+    base = next(((load("run", f) or {}).get("base") for f in sorted({f for f in used.values() if f})
+                 if (load("run", f) or {}).get("base")), None)
+    if base and base.get("note"):
+        described = f"sluice-base: {base['note']}, with `{base['jvm']}`"
+    else:
+        described = "sluice-base: the build before issue 12's changes, with the JVM flags above"
+    w(f"Variants interleaved in the same rounds (`VARIANTS`; {described}; sluice-uring: this build with "
+      "`transport = io_uring`), per round:\n")
     for title, label, variants, cells in rows:
         if title:
             w(f"\n| {title} | " + " | ".join(variants) + " |")

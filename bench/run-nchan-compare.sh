@@ -27,7 +27,7 @@
 #
 # VARIANTS (default "sluice nchan") lists what runs in each round, in order. Besides those two: sluice-uring (this
 # build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
-# GATEWAY_JVM's), for interleaved old-against-new runs. The extra variants' files
+# GATEWAY_JVM's; BASE_NOTE says in RESULTS.md what it is), for interleaved old-against-new runs. The extra variants' files
 # sit beside the others (<scenario>.<variant>.r<round>...); RESULTS.md's table shows sluice and nchan.
 # Needs: a built tree (mvn -B -q -DskipTests package), nginx and libnginx-mod-nchan, taskset (util-linux), ss
 # (iproute2), curl, python3, /usr/bin/time. Only 127.0.0.1 is used; the system's nginx service is never touched.
@@ -293,12 +293,15 @@ shared_10k_5eps() {  # e. 10,000 streams on one topic at 5 events/s
 }
 
 run_json() {
-  python3 - "$OUT/run.json" "$1" "$2" "$ROUNDS" "${SELECTED[*]}" "$(loadavg)" <<'PY'
+  BASE_JVM_USED="${BASE_JVM[*]}" python3 - "$OUT/run.json" "$1" "$2" "$ROUNDS" "${SELECTED[*]}" "$(loadavg)" <<'PY'
 import json, os, sys, time
 path, command, phase, rounds, scenarios, load = sys.argv[1:]
 d = json.load(open(path)) if os.path.exists(path) else {}
 d.update({"command": command, "rounds": int(rounds), "scenarios": scenarios.split(),
           "variants": os.environ.get("VARIANTS", "sluice nchan").split()})
+if "sluice-base" in d["variants"]:
+    d["base"] = {"jar": os.environ.get("BASE_JAR", ""), "jvm": os.environ.get("BASE_JVM_USED", ""),
+                 "note": os.environ.get("BASE_NOTE", "")}
 d["loadAverage" + phase] = load
 d["time" + phase] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 json.dump(d, open(path, "w"), indent=1)
