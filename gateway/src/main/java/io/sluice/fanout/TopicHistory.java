@@ -69,11 +69,6 @@ public final class TopicHistory {
     /** Id of the newest event evicted from this topic, 0 if none: events after it are all retained. */
     private volatile long evictedUpTo;
 
-    /** A history that belongs to no topic: for tests and tools. */
-    public TopicHistory(int capacity) {
-        this(null, capacity, 0);
-    }
-
     /**
      * @param topic       the topic whose history this is; events read back name it
      * @param evictedUpTo events of this topic with ids up to here may have been retained and evicted before this
