@@ -32,7 +32,7 @@ stop_gateway() {
 }
 
 # start_gateway LOG_PREFIX JVM_ARRAY_NAME [gateway flags...] -> PORT, GW_PID; logs to LOG_PREFIX.gateway.out/.err.
-# Returns once the gateway printed its listening line (after its start-up warm-up, `warmup`: at most 15 s by default;
+# Returns once the gateway printed its listening line (after its start-up warm-up, `warmup`: at most 30 s by default, then a quarter of it waiting for the compiler;
 # on its one pinned core all of it), waiting up to 60 s. Pinned to
 # CPU ${GATEWAY_CPU:-1}.
 start_gateway() {

@@ -34,11 +34,11 @@ import io.sluice.stream.Disconnects;
 import io.sluice.stream.SnapshotService;
 import io.sluice.stream.StreamDirectory;
 import io.sluice.stream.StreamService;
+import org.slf4j.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -77,8 +77,8 @@ public final class Endpoints {
     private final PresenceHub presence;
     private final StreamDirectory directory;
     private final Disconnects disconnects;
-    /** Where the public listener's access-log lines go: null for logger {@code sluice.access}. */
-    private final Consumer<String> accessLogLines;
+    /** The logger the public listener's access-log lines go to: null for logger {@code sluice.access}. */
+    private final Logger accessLogger;
 
     /**
      * @param notReadyReason why the node should not get traffic now, or null when it is ready ({@code /readyz})
@@ -95,11 +95,11 @@ public final class Endpoints {
                 presence, null);
     }
 
-    /** As above, with the public listener's access-log lines sent to {@code accessLogLines} (null: the logger). */
+    /** As above, with the public listener's access-log lines sent to {@code accessLogger} (null: the usual one). */
     Endpoints(SluiceConfig config, FanoutCore fanout, AccessPolicy access, Backplane backplane,
               GatewayMetrics metrics, Supplier<String> notReadyReason, Supplier<String> streamRefusalReason,
-              ChannelGroup connections, DashboardFeed dashboard, PresenceHub presence, Consumer<String> accessLogLines) {
-        this.accessLogLines = accessLogLines;
+              ChannelGroup connections, DashboardFeed dashboard, PresenceHub presence, Logger accessLogger) {
+        this.accessLogger = accessLogger;
         this.presence = presence;
         this.directory = new StreamDirectory(backplane.control()::nodeId);
         this.disconnects = new Disconnects(access, directory, backplane.control(), config.reconnectMillis());
@@ -175,7 +175,7 @@ public final class Endpoints {
         RequestRouter router = new RequestRouter(routes, config.maxInitialLineLength(), config.maxHeaderSize());
         return new SluiceServerInitializer(connections, router, config.maxInitialLineLength(), config.maxHeaderSize(),
                 (int) config.maxBodyBytes(), config.requestHeaderTimeout(), config.idleTimeout(), cors, accessLog,
-                accessLogLines);
+                accessLogger);
     }
 
     private void healthz(ChannelHandlerContext ctx, FullHttpRequest req, QueryParams q, String p) {

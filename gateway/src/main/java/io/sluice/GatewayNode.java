@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * What one node runs, assembled from its config in dependency order: the metrics and their registry, the fan-out,
@@ -82,7 +81,7 @@ final class GatewayNode {
      * @param connections every accepted connection of both listeners joins it
      */
     private GatewayNode(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops, EventLoop management,
-                        ChannelGroup connections, Consumer<String> accessLogLines) {
+                        ChannelGroup connections, Logger accessLogger) {
         this.config = config;
         this.access = access;
         this.metrics = new CountingMetrics();
@@ -124,7 +123,7 @@ final class GatewayNode {
         this.deliveryLatency = new LatencyPercentiles(reported::deliveryLatencySnapshot);
         this.dashboard = new DashboardFeed(management, this::dashboardTotals);
         this.endpoints = new Endpoints(config, fanout, access, backplane, reported, this::notReadyReason,
-                this::streamRefusalReason, connections, dashboard, presence, accessLogLines);
+                this::streamRefusalReason, connections, dashboard, presence, accessLogger);
         this.metricsEndpoint = new MetricsEndpoint(registry);
         this.statsEndpoint = new StatsEndpoint(metrics, fanout.topics(), statsSampler);
     }
@@ -139,12 +138,12 @@ final class GatewayNode {
     }
 
     /**
-     * A node whose public listener sends its access-log lines to {@code accessLogLines} instead of logger
-     * {@code sluice.access}: the start-up warm-up's throwaway node ({@link Warmup}), which must log nothing.
+     * A node whose public listener sends its access-log lines to {@code accessLogger} instead of logger
+     * {@code sluice.access}: the start-up warm-up's throwaway node ({@link Warmup}), whose lines reach no output.
      */
     static GatewayNode assembleUnlogged(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops,
-                                        EventLoop management, ChannelGroup connections, Consumer<String> accessLogLines) {
-        return new GatewayNode(config, access, loops, management, connections, accessLogLines);
+                                        EventLoop management, ChannelGroup connections, Logger accessLogger) {
+        return new GatewayNode(config, access, loops, management, connections, accessLogger);
     }
 
     /**

@@ -79,9 +79,10 @@ public final class SluiceServer implements AutoCloseable {
         if (!config.warmup().isZero()) {
             // before this node exists: its ids, topics and metrics start from nothing, whatever the warm-up did
             Warmup.Result warm = Warmup.run(config, group, managementGroup.next(), transport, config.warmup().toNanos());
-            log.info("warm-up: {} streams opened and closed, {} publishes, {} MiB streamed in {} ms ({} ms of JIT"
-                    + " compilation; {})", warm.streamsOpened(), warm.publishes(), warm.bytesReceived() >> 20,
-                    warm.millis(), warm.compileMillis(),
+            log.info("warm-up: {} streams opened and closed, {} publishes, {} MiB streamed, {} access-log lines to no"
+                    + " output, {} rehearsals of the listeners' bind in {} ms ({} ms of JIT compilation; {})",
+                    warm.streamsOpened(), warm.publishes(), warm.bytesReceived() >> 20, warm.accessLogLines(),
+                    warm.rehearsals(), warm.millis(), warm.compileMillis(),
                     warm.compilerQuiet() ? "ended when the compiler went quiet" : "ended at the warmup budget");
         }
         this.node = GatewayNode.assemble(config, access, group, managementGroup.next(), connections);

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.auth.OpenAccessPolicy;
 import io.sluice.config.ConfigKey;
 import io.sluice.config.SluiceConfig;
+import io.sluice.http.DiscardedAccessLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -36,21 +38,22 @@ import java.util.concurrent.locks.LockSupport;
  * streams cost 6-8 times nchan's CPU each (bench/RESULTS.md).
  *
  * <p>The traffic goes through the real code on throwaway state: a second node assembled from the operator's config
- * (local backplane, open access, no JWK set, no access-log output) on the same event loops, listening on an ephemeral
- * loopback port. It opens and closes streams (HTTP decode, route, stream open, pipeline switch, {@code connected}, topic
- * acquire, subscribe, leave), and publishes single events and batches to a topic 64 streams read and to topics of
- * their own (parse, encode, commit, drain, joined runs, writes, flushes, the access-log line). Then that node is
- * closed and released: no topic, id, connection id, metric, history or connection of it survives, and the node that
- * serves clients is assembled afterwards, from scratch. What stays is what was meant to: compiled code, loaded
- * classes, and the pooled allocator's arenas.
+ * (local backplane, open access, no JWK set, an access log of its own that writes to {@code /dev/null}) on the same
+ * event loops, listening on an ephemeral loopback port. It opens and closes streams (HTTP decode, route, stream open,
+ * pipeline switch, {@code connected}, topic acquire, subscribe, leave), and publishes single events and batches to a
+ * topic 64 streams read and to topics of their own (parse, encode, commit, drain, joined runs, writes, flushes, the
+ * access-log line through logback). Once a second the starting thread rehearses the listeners' bind
+ * ({@link Rehearsal}). Then that node is closed and released: no topic, id, connection id, metric, history,
+ * connection or access-log line of it survives, and the node that serves clients is assembled afterwards, from
+ * scratch. What stays is what was meant to: compiled code, loaded classes, and the pooled allocator's arenas.
  *
- * <p>Bounded: each phase ends when, after {@link #MIN_OPERATIONS_PER_PHASE} streams or publishes, the JIT compiler has
- * been quiet for a second of its traffic ({@link CompilerQuiet}: under 5 % of that second spent compiling), or at its
- * share of the budget; the whole at the budget. A compiler that shares one core with the traffic stays busy and the
- * warm-up takes the whole budget (15 s by default, on the benchmark machine); one with cores of its own catches up
- * sooner. Then it waits for the compiler queue to go quiet, for at most a quarter of the budget more. Runs on the
- * starting thread (never an event loop); the clients are a JDK NIO selector on that thread, so client and server code
- * do not share a type profile.
+ * <p>Bounded: three phases (streams, publishing, then cycles of both once the compiler's queue has drained,
+ * {@link #topUp}), each ending when, after its minimum of streams or publishes, the JIT compiler has been quiet for its
+ * traffic ({@link CompilerQuiet}: under 5 % of the time spent compiling), or at its share of the budget; the whole at
+ * the budget. A compiler that shares one core with the traffic takes ~25-30 s to catch up (30 s by default, on the
+ * benchmark machine); one with cores of its own catches up sooner. Then it waits for the compiler queue to go quiet,
+ * for at most a quarter of the budget more. Runs on the starting thread (never an event loop); the clients are a JDK
+ * NIO selector on that thread, so client and server code do not share a type profile.
  */
 final class Warmup {
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
@@ -69,8 +72,17 @@ final class Warmup {
     static final int BATCH = 20;
     /** The throwaway node's stream limits: above what the warm-up opens, so none is refused. */
     private static final int MAX_STREAMS = 1_000_000;
-    /** Share of the budget the first phase (streams opened and closed) may take; publishing gets the rest. */
-    static final double STREAM_SHARE = 0.4;
+    /** Share of the budget the first phase (streams opened and closed) may take. */
+    static final double STREAM_SHARE = 0.3;
+    /** Share of the budget the first two phases may take together; the third ({@link #topUp}) gets the rest. */
+    static final double PHASES_SHARE = 0.6;
+    /** Each kind of traffic per cycle of the third phase. */
+    static final long TOP_UP_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Streams opened and publishes made in the third phase before a quiet compiler may end it: C2's invocation threshold
+     * ({@code Tier4InvocationThreshold}), which a method compiled again at tier 3 once C2's queue drained must reach.
+     */
+    static final int MIN_TOP_UP_OPERATIONS = 5_000;
     /** Publishing between two looks at the compiler. */
     static final long PUBLISH_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /**
@@ -88,6 +100,9 @@ final class Warmup {
     static final long QUIET_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final double QUIET_SHARE = 0.05;
 
+    /** How often the starting thread rehearses what it does once the warm-up ends ({@link Rehearsal}). */
+    static final long REHEARSAL_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private static final String TOPIC_PREFIX = "sluice-warmup/";
     private static final byte[] PADDING = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESPONSE_START = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
@@ -97,20 +112,24 @@ final class Warmup {
      *
      * @param compilerQuiet whether the traffic ended because the compiler went quiet (false: the budget ran out)
      */
-    record Result(int streamsOpened, long publishes, long bytesReceived, long millis, long compileMillis,
-                  boolean compilerQuiet) {
+    record Result(int streamsOpened, long publishes, long bytesReceived, long accessLogLines, int rehearsals,
+                  long millis, long compileMillis, boolean compilerQuiet) {
     }
 
     private final Selector selector;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
     private final InetSocketAddress address;
+    private final Rehearsal rehearsal;
+    private long nextRehearsal;
+    private int rehearsals;
     private int streamsOpened;
     private long publishes;
     private long bytesReceived;
     private boolean compilerQuiet;
 
-    private Warmup(InetSocketAddress address) throws IOException {
+    private Warmup(InetSocketAddress address, Rehearsal rehearsal) throws IOException {
         this.address = address;
+        this.rehearsal = rehearsal;
         this.selector = Selector.open();
     }
 
@@ -128,14 +147,15 @@ final class Warmup {
         long compiledBefore = compileMillis(jit);
         SluiceConfig throwaway = throwawayConfig(config);
         ChannelGroup connections = new DefaultChannelGroup("sluice-warmup", GlobalEventExecutor.INSTANCE);
-        long[] lineChars = new long[1];
+        DiscardedAccessLog accessLog = DiscardedAccessLog.open();
         GatewayNode node = GatewayNode.assembleUnlogged(throwaway, OpenAccessPolicy.INSTANCE, loops, management,
-                connections, line -> lineChars[0] += line.length()); // formatted, then dropped: nothing is logged
+                connections, accessLog.logger());
         Channel listener = null;
         Warmup warmup = null;
         try {
             listener = SluiceServer.bind(throwaway, loops, transport, "127.0.0.1", 0, node.publicInitializer());
-            warmup = new Warmup((InetSocketAddress) listener.localAddress());
+            Rehearsal rehearsal = new Rehearsal(throwaway, loops, management, transport, node, connections);
+            warmup = new Warmup((InetSocketAddress) listener.localAddress(), rehearsal);
             warmup.traffic(start, start + budgetNanos, jit);
         } catch (IOException | RuntimeException e) {
             log.warn("start-up warm-up ended early: {}", e.toString());
@@ -149,13 +169,16 @@ final class Warmup {
             connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             node.stopProducers();
             awaitLoops(loops);
-            node.release();
+            // where the node's buffers are released in service (history maintenance), not on this thread
+            management.submit(node::release).syncUninterruptibly();
+            accessLog.close();
         }
         awaitQuietCompiler(jit, start + budgetNanos + budgetNanos / 4);
         Warmup done = warmup;
         return new Result(done == null ? 0 : done.streamsOpened, done == null ? 0 : done.publishes,
-                done == null ? 0 : done.bytesReceived, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                compileMillis(jit) - compiledBefore, done != null && done.compilerQuiet);
+                done == null ? 0 : done.bytesReceived, accessLog.linesDiscarded(), done == null ? 0 : done.rehearsals,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), compileMillis(jit) - compiledBefore,
+                done != null && done.compilerQuiet);
     }
 
     /**
@@ -177,16 +200,19 @@ final class Warmup {
 
     /**
      * Phase one, waves of streams opened and closed, for {@link #STREAM_SHARE} of the budget or until the compiler is
-     * quiet; then phase two, publishing to held streams, until {@code end} or until the compiler is quiet again. Each
-     * kind of traffic runs by itself, so the compiler sees one kind of traffic's profile at a time; a quiet compiler
-     * ends a phase only after {@link #MIN_OPERATIONS_PER_PHASE} of its operations and a whole quiet window of it.
+     * quiet; then phase two, publishing to held streams, until {@link #PHASES_SHARE} of the budget or until the
+     * compiler is quiet again; then phase three ({@link #topUp}) until {@code end}. Each of the first two runs one
+     * kind of traffic, so the compiler sees one kind of traffic's profile at a time; a quiet compiler ends either only
+     * after {@link #MIN_OPERATIONS_PER_PHASE} of its operations and a whole quiet window of it.
      */
     private void traffic(long start, long end, CompilationMXBean jit) throws IOException {
         boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
         long churnEnd = start + (long) ((end - start) * STREAM_SHARE);
         CompilerQuiet churnQuiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
         int wave = 0;
+        nextRehearsal = start;
         while (System.nanoTime() < churnEnd) {
+            rehearseWhenDue();
             churnWave(wave++, churnEnd);
             boolean quiet = timed && churnQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime());
             if (quiet && streamsOpened >= MIN_OPERATIONS_PER_PHASE) {
@@ -205,14 +231,63 @@ final class Warmup {
         for (int i = 0; i < PUBLISHERS; i++) {
             publishers[i] = new Publisher(i, connectChannel(null));
         }
+        long publishEnd = start + (long) ((end - start) * PHASES_SHARE);
         CompilerQuiet publishQuiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
-        while (System.nanoTime() < end) {
-            publish(publishers, Math.min(end, System.nanoTime() + PUBLISH_SLICE_NANOS));
+        while (System.nanoTime() < publishEnd) {
+            rehearseWhenDue();
+            publish(publishers, Math.min(publishEnd, System.nanoTime() + PUBLISH_SLICE_NANOS));
             boolean quiet = timed && publishQuiet.sample(System.nanoTime(), jit.getTotalCompilationTime());
             if (quiet && publishes >= MIN_OPERATIONS_PER_PHASE) {
+                break;
+            }
+        }
+        topUp(publishers, wave, end, timed ? jit : null);
+    }
+
+    /**
+     * Phase three, what the first two left below C2. While C2's queue is long, HotSpot raises the counts a method
+     * needs before C2 takes it (in proportion to the queue, {@code Tier4LoadFeedback}) and parks new methods at tier 2.
+     * On one core busy with the warm-up the queue stays long, and methods run once per stream (the HTTP line parser,
+     * the stream's start, the loop's own run) were still at tier 2 or 3 when the node listened; C2 compiled them under
+     * the first real wave of streams, at ~110 µs of its time per stream (bench/ANALYSIS.md). So, in cycles until
+     * {@code end}: wait for the compiler to drain its queue, then open and close streams for
+     * {@link #TOP_UP_SLICE_NANOS} and publish for as long. Counts already past the normal thresholds send their
+     * methods to C2; the rest climb. Ends early on a cycle that left the compiler quiet, once the phase made
+     * {@link #MIN_TOP_UP_OPERATIONS} of each kind.
+     *
+     * @param jit null when compilation time cannot be read: cycles until {@code end}
+     */
+    private void topUp(Publisher[] publishers, int firstWave, long end, CompilationMXBean jit) throws IOException {
+        int wave = firstWave;
+        int streamsBefore = streamsOpened;
+        long publishesBefore = publishes;
+        while (System.nanoTime() < end) {
+            awaitQuietCompiler(jit, end);
+            long cycleStart = System.nanoTime();
+            long compiledBefore = compileMillis(jit);
+            long churnEnd = Math.min(end, cycleStart + TOP_UP_SLICE_NANOS);
+            while (System.nanoTime() < churnEnd) {
+                rehearseWhenDue();
+                churnWave(wave++, churnEnd);
+            }
+            publish(publishers, Math.min(end, System.nanoTime() + TOP_UP_SLICE_NANOS));
+            long cycleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cycleStart);
+            boolean quiet = jit != null && compileMillis(jit) - compiledBefore < cycleMillis * QUIET_SHARE;
+            if (quiet && streamsOpened - streamsBefore >= MIN_TOP_UP_OPERATIONS
+                    && publishes - publishesBefore >= MIN_TOP_UP_OPERATIONS) {
                 compilerQuiet = true;
                 return;
             }
+        }
+    }
+
+    /** Runs {@link Rehearsal} once every {@link #REHEARSAL_INTERVAL_NANOS}. */
+    private void rehearseWhenDue() throws IOException {
+        long now = System.nanoTime();
+        if (now - nextRehearsal >= 0) {
+            rehearsal.run();
+            rehearsals++;
+            nextRehearsal = now + REHEARSAL_INTERVAL_NANOS;
         }
     }
 
@@ -394,6 +469,86 @@ final class Warmup {
             selector.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * What the starting thread does once the warm-up ends, done by it once a second during the warm-up: bind a public
+     * and a management listener ({@link SluiceServer#bind}, from a thread that is no event loop), take a stream and a
+     * {@code /readyz} request through them, close that stream's channel from this thread, and close both listeners.
+     *
+     * <p>C2 compiles for what the profiles have seen. Code only the loops had run was compiled for loop threads
+     * (Netty's thread-local map for its own thread class, {@code inEventLoop()} true, one kind of channel). Run from
+     * the starting thread by the warm-up's teardown and the listeners' bind, that code hit its uncommon traps and was
+     * thrown away as clients arrived: JFR recorded ~60 deoptimizations in the half second around the listening line
+     * (bench/ANALYSIS.md). Rehearsed, those paths are in the profiles, or the code that missed them was thrown away
+     * and compiled again, before the node listens.
+     */
+    private static final class Rehearsal {
+        private static final int TIMEOUT_MILLIS = 5_000;
+        private final SluiceConfig config;
+        private final EventLoopGroup loops;
+        private final EventLoop management;
+        private final Transports transport;
+        private final GatewayNode node;
+        private final ChannelGroup connections;
+
+        Rehearsal(SluiceConfig config, EventLoopGroup loops, EventLoop management, Transports transport,
+                  GatewayNode node, ChannelGroup connections) {
+            this.config = config;
+            this.loops = loops;
+            this.management = management;
+            this.transport = transport;
+            this.node = node;
+            this.connections = connections;
+        }
+
+        void run() throws IOException {
+            Channel listener = SluiceServer.bind(config, loops, transport, "127.0.0.1", 0, node.publicInitializer());
+            Channel managementListener = null;
+            try {
+                managementListener = SluiceServer.bind(config, management, transport, "127.0.0.1", 0,
+                        node.managementInitializer());
+                streamClosedFromHere((InetSocketAddress) listener.localAddress());
+                readyz((InetSocketAddress) managementListener.localAddress());
+            } finally {
+                listener.close().syncUninterruptibly();
+                if (managementListener != null) {
+                    managementListener.close().syncUninterruptibly();
+                }
+            }
+        }
+
+        /** A stream, open once its first bytes arrive, then closed by the server side from this thread. */
+        private void streamClosedFromHere(InetSocketAddress address) throws IOException {
+            try (Socket client = connect(address, streamRequest(TOPIC_PREFIX + "rehearsal", ""))) {
+                if (client.getInputStream().read() < 0) {
+                    throw new IOException("rehearsal stream closed before its first byte");
+                }
+                int port = client.getLocalPort();
+                connections.close(ch -> ch.remoteAddress() instanceof InetSocketAddress peer && peer.getPort() == port)
+                        .awaitUninterruptibly(TIMEOUT_MILLIS);
+            }
+        }
+
+        /** {@code GET /readyz}, read to the end of its answer (the server closes: {@code Connection: close}). */
+        private static void readyz(InetSocketAddress address) throws IOException {
+            try (Socket client = connect(address, "GET /readyz HTTP/1.1\r\nHost: warmup\r\nConnection: close\r\n\r\n")) {
+                client.getInputStream().readAllBytes();
+            }
+        }
+
+        private static Socket connect(InetSocketAddress address, String request) throws IOException {
+            Socket client = new Socket();
+            try {
+                client.connect(address, TIMEOUT_MILLIS);
+                client.setSoTimeout(TIMEOUT_MILLIS);
+                client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                return client;
+            } catch (IOException e) {
+                client.close();
+                throw e;
+            }
         }
     }
 

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WarmupTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final Pattern SUMMARY = Pattern.compile("warm-up: (\\d+) streams opened and closed, (\\d+) publishes");
+    private static final Pattern SUMMARY = Pattern.compile("warm-up: (\\d+) streams opened and closed, (\\d+) publishes,"
+            + " \\d+ MiB streamed, (\\d+) access-log lines to no output, (\\d+) rehearsals of the listeners' bind in");
 
     @Test
     void warmsUpThenServesFromACleanSlate() {
@@ -39,6 +40,9 @@ class WarmupTest {
             assertTrue(m.find(), summary);
             assertTrue(Integer.parseInt(m.group(1)) > 0, () -> "no stream opened: " + summary);
             assertTrue(Long.parseLong(m.group(2)) > 0, () -> "nothing published: " + summary);
+            assertTrue(Long.parseLong(m.group(3)) >= Long.parseLong(m.group(2)),
+                    () -> "every publish's access-log line took the logger's path to no output: " + summary);
+            assertTrue(Integer.parseInt(m.group(4)) > 0, () -> "the listeners' bind was rehearsed: " + summary);
             assertTrue(summary.endsWith("; ended when the compiler went quiet)")
                     || summary.endsWith("; ended at the warmup budget)"), () -> "why it ended: " + summary);
 

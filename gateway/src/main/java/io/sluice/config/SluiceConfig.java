@@ -143,7 +143,7 @@ public record SluiceConfig(
      * Time; long enough for the JIT to compile the stream-open, publish and fan-out paths on a 2-core machine
      * (bench/ANALYSIS.md), short against a rolling restart's readiness wait.
      */
-    public static final Duration DEFAULT_WARMUP = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_WARMUP = Duration.ofSeconds(30);
 
     /** Where values passed to the constructor come from, as error messages name it. */
     static final String CONSTRUCTOR_SOURCE = "SluiceConfig constructor";

@@ -53,10 +53,36 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     /** The writer's chunk; writer thread only (and {@link #stop()} after the writer ended). */
     private final byte[] chunk = new byte[CHUNK_BYTES];
     private int chunkLength;
+    /** Lines written; writer thread only, read once it ended ({@link #linesWritten()}). */
+    private long linesWritten;
+    /** Where lines go instead of standard error (the start-up warm-up's {@code /dev/null}); null: standard error. */
+    private PrintStream output;
+    /** Whether a drop counts in {@link #droppedInProcess()} (the warm-up's appender leaves no trace in the metric). */
+    private boolean countsDropsInProcess = true;
 
     /** Lines dropped because a queue was full, by every access-log appender of this process since it started; any thread. */
     public static long droppedInProcess() {
         return DROPPED_IN_PROCESS.get();
+    }
+
+    /**
+     * Lines written since start; once {@link #stop()} returned (the writer's count, read after it ended).
+     */
+    public long linesWritten() {
+        return linesWritten;
+    }
+
+    /**
+     * Writes lines to {@code output} instead of standard error (the start-up warm-up, {@link DiscardedAccessLog});
+     * before {@link #start()}.
+     */
+    void setOutput(PrintStream output) {
+        this.output = output;
+    }
+
+    /** Whether drops count in {@link #droppedInProcess()}, and so in the metric; before {@link #start()}. */
+    void setCountsDropsInProcess(boolean counts) {
+        this.countsDropsInProcess = counts;
     }
 
     /** The writer thread (tests watch it sleep). */
@@ -92,7 +118,9 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     protected void append(ILoggingEvent event) {
         if (!queue.offer(event.getFormattedMessage())) {
             dropped.incrementAndGet();
-            DROPPED_IN_PROCESS.incrementAndGet();
+            if (countsDropsInProcess) {
+                DROPPED_IN_PROCESS.incrementAndGet();
+            }
         } else if (idle.get() && idle.compareAndSet(true, false)) {
             LockSupport.unpark(writer); // the first line after a quiet interval
         } else if (queue.size() >= queueSize / 2) {
@@ -140,7 +168,7 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
      * @return the lines written
      */
     private int writeQueued() {
-        PrintStream out = System.err; // read each time: whoever replaced it (a test harness) gets the lines
+        PrintStream out = output != null ? output : System.err; // read each time: a test harness may replace it
         String line;
         int lines = 0;
         while ((line = queue.relaxedPoll()) != null) {
@@ -157,6 +185,7 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
             }
         }
         flush(out);
+        linesWritten += lines;
         return lines;
     }
 

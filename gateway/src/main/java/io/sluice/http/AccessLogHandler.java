@@ -22,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.function.Consumer;
 
 /**
  * The access log: one line on logger {@value #LOGGER_NAME} per request once its response has been written, and
@@ -55,8 +54,12 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     private static final String UNPARSED_URI = "/bad-request";
 
     private final boolean json;
-    /** Where finished lines go: logger {@value #LOGGER_NAME}, or (start-up warm-up) nowhere. */
-    private final Consumer<String> lines;
+    /**
+     * Where finished lines go: logger {@value #LOGGER_NAME}, or the start-up warm-up's, whose lines take the same
+     * path (logback, {@link AccessLogAppender}) and reach no output. One call site for both, so the code the warm-up
+     * compiles is the code that logs afterwards.
+     */
+    private final Logger logger;
     private final ArrayDeque<Entry> unanswered = new ArrayDeque<>(2);
     /** When the connection last had nothing to answer: the start of a response no request asked for. */
     private long idleSinceNanos = System.nanoTime();
@@ -67,16 +70,13 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
         this(format, null);
     }
 
-    /**
-     * @param lines where each line goes instead of logger {@value #LOGGER_NAME} (the start-up warm-up formats lines and
-     *              drops them), or null for that logger
-     */
-    AccessLogHandler(SluiceConfig.AccessLog format, Consumer<String> lines) {
+    /** @param logger where lines go instead of logger {@value #LOGGER_NAME} (the start-up warm-up's), or null for it */
+    AccessLogHandler(SluiceConfig.AccessLog format, Logger logger) {
         if (format == SluiceConfig.AccessLog.OFF) {
             throw new IllegalArgumentException("accessLog=off installs no handler");
         }
         this.json = format == SluiceConfig.AccessLog.JSON;
-        this.lines = lines;
+        this.logger = logger == null ? ACCESS : logger;
     }
 
     @Override
@@ -138,17 +138,13 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
     }
 
     private void log(Channel channel, Entry e, long endNanos, String close) {
-        if (lines == null && !ACCESS.isInfoEnabled()) {
+        if (!logger.isInfoEnabled()) {
             return;
         }
         AccessLogRecord record = new AccessLogRecord(Instant.now(), e.method, e.path, e.status, endNanos - e.startNanos,
                 e.stream ? StreamBytes.of(channel) : e.bytes, e.user, client(channel), close);
         String line = json ? record.toJson() : record.toText();
-        if (lines == null) {
-            ACCESS.info(line);
-        } else {
-            lines.accept(line);
-        }
+        logger.info(line);
     }
 
     private static String user(Channel channel) {

@@ -10,9 +10,9 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.sluice.config.SluiceConfig;
+import org.slf4j.Logger;
 
 import java.time.Duration;
-import java.util.function.Consumer;
 
 /**
  * The one owner of the pipeline's shape, in the order {@link PipelineNames} documents: it assembles a listener's
@@ -33,8 +33,8 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     private final SluiceConfig.AccessLog accessLog;
     private final Duration requestHeaderTimeout;
     private final Duration idleTimeout;
-    /** Where access-log lines go: null for logger {@code sluice.access}. */
-    private final Consumer<String> accessLogLines;
+    /** The logger access-log lines go to: null for logger {@code sluice.access}. */
+    private final Logger accessLogger;
 
     /**
      * @param connections every accepted channel joins it (and leaves it on close), so the server can close
@@ -51,14 +51,14 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     }
 
     /**
-     * As above, with access-log lines sent to {@code accessLogLines} rather than logger {@code sluice.access} (the
+     * As above, with access-log lines sent to {@code accessLogger} rather than logger {@code sluice.access} (the
      * start-up warm-up, whose requests must leave no line behind); null for that logger.
      */
     public SluiceServerInitializer(ChannelGroup connections, RequestRouter router, int maxInitialLineLength,
                                    int maxHeaderSize, int maxBodyBytes, Duration requestHeaderTimeout,
                                    Duration idleTimeout, CorsPolicy cors, SluiceConfig.AccessLog accessLog,
-                                   Consumer<String> accessLogLines) {
-        this.accessLogLines = accessLogLines;
+                                   Logger accessLogger) {
+        this.accessLogger = accessLogger;
         this.connections = connections;
         this.router = router;
         this.maxInitialLineLength = maxInitialLineLength;
@@ -82,7 +82,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
         p.addLast(PipelineNames.LINGERING_CLOSE, new LingeringCloseHandler());
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoderConfig));
         if (accessLog != SluiceConfig.AccessLog.OFF) {
-            p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(accessLog, accessLogLines));
+            p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(accessLog, accessLogger));
         }
         p.addLast(PipelineNames.REQUEST_TIMEOUT, new RequestTimeoutHandler(requestHeaderTimeout, idleTimeout));
         if (cors != null) {
