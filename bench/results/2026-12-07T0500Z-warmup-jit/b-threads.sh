@@ -7,7 +7,9 @@ OUTD=${OUTD:-/tmp/bw/out}; mkdir -p $OUTD
 EXTRA=(${EXTRA_JVM:-})
 JVM=("${GATEWAY_JVM[@]}" "${EXTRA[@]}")
 trap stop_gateway EXIT
+if [ -n "${HOG:-}" ]; then taskset -c 1 sh -c 'while :; do :; done' & HOG_PID=$!; fi
 start_gateway $OUTD/b JVM ${GW_ARGS:-}
+if [ -n "${HOG:-}" ]; then kill $HOG_PID; wait $HOG_PID 2>/dev/null; fi
 snap() { for t in /proc/$GW_PID/task/*; do echo "$(cat $t/comm | tr ' ' '_') $(sed -E 's/^.*\) //' $t/stat | awk '{print $12, $13}')"; done | awk '{u[$1]+=$2; s[$1]+=$3} END {for (k in u) print k, u[k], s[k]}' | sort > $1; wc -l < $OUTD/b.gateway.out > $1.lines; }
 wave() {
   snap $OUTD/$1.before
