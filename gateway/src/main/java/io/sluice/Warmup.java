@@ -148,8 +148,14 @@ final class Warmup {
         SluiceConfig throwaway = throwawayConfig(config);
         ChannelGroup connections = new DefaultChannelGroup("sluice-warmup", GlobalEventExecutor.INSTANCE);
         DiscardedAccessLog accessLog = DiscardedAccessLog.open();
-        GatewayNode node = GatewayNode.assembleUnlogged(throwaway, OpenAccessPolicy.INSTANCE, loops, management,
-                connections, accessLog.logger());
+        GatewayNode node;
+        try {
+            node = GatewayNode.assembleUnlogged(throwaway, OpenAccessPolicy.INSTANCE, loops, management, connections,
+                    accessLog.logger());
+        } catch (RuntimeException e) {
+            accessLog.close(); // its writer thread ends with it
+            throw e;
+        }
         Channel listener = null;
         Warmup warmup = null;
         try {
@@ -231,7 +237,9 @@ final class Warmup {
         for (int i = 0; i < PUBLISHERS; i++) {
             publishers[i] = new Publisher(i, connectChannel(null));
         }
-        long publishEnd = start + (long) ((end - start) * PHASES_SHARE);
+        // at least one slice: opening the held streams may have used up phase two's share of a short budget
+        long publishEnd = Math.max(start + (long) ((end - start) * PHASES_SHARE),
+                System.nanoTime() + PUBLISH_SLICE_NANOS);
         CompilerQuiet publishQuiet = new CompilerQuiet(QUIET_WINDOW_NANOS, QUIET_SHARE);
         while (System.nanoTime() < publishEnd) {
             rehearseWhenDue();
