@@ -141,8 +141,8 @@ final class GatewayNode {
      * A node whose public listener sends its access-log lines to {@code accessLogger} instead of logger
      * {@code sluice.access}: the start-up warm-up's throwaway node ({@link Warmup}), whose lines reach no output.
      */
-    static GatewayNode assembleUnlogged(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops,
-                                        EventLoop management, ChannelGroup connections, Logger accessLogger) {
+    static GatewayNode assembleWithAccessLogger(SluiceConfig config, AccessPolicy access, EventExecutorGroup loops,
+                                                EventLoop management, ChannelGroup connections, Logger accessLogger) {
         return new GatewayNode(config, access, loops, management, connections, accessLogger);
     }
 

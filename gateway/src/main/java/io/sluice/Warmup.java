@@ -150,8 +150,8 @@ final class Warmup {
         DiscardedAccessLog accessLog = DiscardedAccessLog.open();
         GatewayNode node;
         try {
-            node = GatewayNode.assembleUnlogged(throwaway, OpenAccessPolicy.INSTANCE, loops, management, connections,
-                    accessLog.logger());
+            node = GatewayNode.assembleWithAccessLogger(throwaway, OpenAccessPolicy.INSTANCE, loops, management,
+                    connections, accessLog.logger());
         } catch (RuntimeException e) {
             accessLog.close(); // its writer thread ends with it
             throw e;
