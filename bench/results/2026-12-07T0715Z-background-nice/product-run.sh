@@ -3,7 +3,8 @@
 set -euo pipefail
 cd /work/main
 . bench/bench-common.sh
-GATEWAY_JAR=${GATEWAY_JAR:-/tmp/gcx/new.jar}
+# The jar that ran: gateway/target/sluice-gateway.jar as built at 07:40 from backgroundThreadNice.diff (bench-common.sh
+# had already set GATEWAY_JAR, so a default here never applied). Set GATEWAY_JAR to re-run.
 OUTD=$1; VAR=$2; mkdir -p $OUTD
 case $VAR in
   g1off) J=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=0); A=(--background-thread-nice=0);;
