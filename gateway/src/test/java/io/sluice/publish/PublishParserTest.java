@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,65 @@ class PublishParserTest {
         String compact = "{\"b\":[1,2.50,-3e10],\"a\":\"é\\n\",\"n\":null}";
         assertEquals(compact, new String(e.dataJson(), StandardCharsets.UTF_8));
         assertEquals("id: 5\nevent: order:created\ndata: " + compact + "\n\n", frame(e));
+    }
+
+    /**
+     * An object or array sent compact is copied as its bytes; one with whitespace or escapes is written again. Either
+     * way the data is the compact text CONTRACT section 1 names, the same for the same value however it was sent,
+     * and the copy is taken from where the body starts in its buffer.
+     */
+    @Test
+    void objectAndArrayDataIsTheSameCompactTextWhetherCopiedOrWrittenAgain() {
+        PublishParser roomy = new PublishParser(64 * 1024);
+        String[][] sentAndDelivered = {
+                {"{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"x y\"}}", null},
+                {"[1,2.50,-3e10,\"é\",{},[]]", null},
+                {"{}", null},
+                {"[]", null},
+                {"{\"a\":[[[{\"b\":[]}]]],\"z\":\"}]\"}", null},
+                {"{\"a\":\"tab\\tquote\\\"back\\\\\"}", null},
+                {"{ \"a\" : [ 1 , 2 ] ,\n\t\"b\":\"x  y\" }", "{\"a\":[1,2],\"b\":\"x  y\"}"},
+                {"{\"a\":\"\\u00e9\\/\"}", "{\"a\":\"é/\"}"},
+                {"[ {\"x\":1}]", "[{\"x\":1}]"},
+        };
+        for (String[] c : sentAndDelivered) {
+            String delivered = c[1] == null ? c[0] : c[1];
+            for (String body : List.of("{\"topic\":\"t\",\"data\":" + c[0] + "}",
+                    "[{\"topic\":\"t\",\"data\":1},{\"data\":" + c[0] + ",\"topic\":\"u\"}]")) {
+                // the body after a prefix its buffer holds: offsets count from the reader index
+                ByteBuf buf = Unpooled.copiedBuffer("xx" + body, StandardCharsets.UTF_8).skipBytes(2);
+                List<EncodedEvent> events;
+                try {
+                    events = roomy.parseJson(buf, null, ALLOC);
+                } finally {
+                    buf.release();
+                }
+                EncodedEvent last = events.get(events.size() - 1);
+                assertEquals(delivered, new String(last.dataJson(), StandardCharsets.UTF_8), body);
+                events.forEach(EncodedEvent::release);
+            }
+        }
+    }
+
+    @Test
+    void compactMeansNoWhitespaceOutsideStringsAndNoBackslash() {
+        assertTrue(compact("{\"a b\":\" \t\"}"), "whitespace inside strings");
+        assertTrue(compact("[1,\"x\",{\"y\":[]}]"));
+        assertFalse(compact("{\"a\": 1}"));
+        assertFalse(compact("[1,\n2]"));
+        assertFalse(compact("[1,\r2]"));
+        assertFalse(compact("[1,\t2]"));
+        assertFalse(compact("{\"a\":\"\\n\"}"), "an escape");
+        assertTrue(PublishParser.isCompact(bytes("  [1] "), 2, 3), "only the range counts");
+    }
+
+    private static boolean compact(String s) {
+        ByteBuf b = bytes(s);
+        return PublishParser.isCompact(b, 0, b.readableBytes());
+    }
+
+    private static ByteBuf bytes(String s) {
+        return Unpooled.wrappedBuffer(s.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
