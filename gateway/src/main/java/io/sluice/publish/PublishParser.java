@@ -297,10 +297,10 @@ public final class PublishParser {
      * @param body the request body the parser reads, from its reader index
      */
     private static byte[] copyCompact(JsonParser p, ByteBuf body) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT && p.currentToken() != JsonToken.START_ARRAY) {
+        long from = p.currentTokenLocation().getByteOffset(); // -1 where a parser cannot tell (not this one)
+        if (from < 0 || p.currentToken() != JsonToken.START_OBJECT && p.currentToken() != JsonToken.START_ARRAY) {
             return reserialise(p);
         }
-        long from = p.currentTokenLocation().getByteOffset();
         int depth = 0;
         JsonToken t = p.currentToken();
         do {
@@ -314,7 +314,7 @@ public final class PublishParser {
             }
         } while (depth > 0 && (t = p.nextToken()) != null);
         long to = p.currentLocation().getByteOffset();
-        if (depth != 0 || from < 0 || to <= from) {
+        if (depth != 0) {
             return new byte[0]; // input ended inside the value: the caller's next token refuses the body
         }
         int start = body.readerIndex() + (int) from;

@@ -93,6 +93,14 @@ class PublishParserTest {
     }
 
     @Test
+    void objectDataCutShortOrMismatchedIsRefused() {
+        for (String body : List.of("{\"topic\":\"t\",\"data\":{\"a\":1", "{\"topic\":\"t\",\"data\":{\"a\":[1,2}}",
+                "{\"topic\":\"t\",\"data\":[1,2", "{\"topic\":\"t\",\"data\":{\"a\":\"x}}")) {
+            assertEquals(ApiError.INVALID_REQUEST, rejected(body).error(), body);
+        }
+    }
+
+    @Test
     void compactMeansNoWhitespaceOutsideStringsAndNoBackslash() {
         assertTrue(compact("{\"a b\":\" \t\"}"), "whitespace inside strings");
         assertTrue(compact("[1,\"x\",{\"y\":[]}]"));
