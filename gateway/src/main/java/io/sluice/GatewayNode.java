@@ -112,8 +112,7 @@ final class GatewayNode {
         this.statsSampler = new StatsSampler(fanout.topics(), metrics, fanout::historyEvents);
         this.nodeMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
                 backplane::isUp, this::isReady, config.maxConnections(), fanout.topics()::size, fanout::historyEvents,
-                fanout::historyBytes, fanout::historySlackBytes, presence::topicCount, presence::entryCount,
-                AccessLogAppender::droppedInProcess,
+                fanout::historyBytes, presence::topicCount, presence::entryCount, AccessLogAppender::droppedInProcess,
                 jwks == null ? null : new NodeMeters.Jwks(metrics::jwksRefreshFailures, jwks::ageSeconds)));
         nodeMeters.bindTo(registry);
         this.timers = new ScheduledFuture<?>[] {

@@ -370,14 +370,6 @@ public final class FanoutCore {
         return min;
     }
 
-    /**
-     * Bytes history's blocks hold beyond the retained frames ({@code sluice_history_slack_bytes}); with
-     * {@link #historyBytes()}, what {@code historyMaxBytes} bounds. Any thread.
-     */
-    public long historySlackBytes() {
-        return retention.slackBytes();
-    }
-
     /** Bytes of the retained events' frames, all topics ({@code sluice_history_bytes}). Any thread. */
     public long historyBytes() {
         return retention.frameBytes();

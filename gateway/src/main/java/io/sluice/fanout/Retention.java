@@ -21,13 +21,11 @@ package io.sluice.fanout;
  */
 final class Retention implements TopicHistory.Tally {
     /**
-     * Heap per retained event: its slots in its topic's ring (id, time, block, offset, length, type, flags: 33 bytes,
-     * and up to as many again free, since a ring doubles as it grows) and its share of a block's buffer object and
-     * block slots (a block packs at least four frames: 26 + 4 bytes). An event whose frame is its own block adds the
-     * buffer object, {@link TopicHistory#OWN_BLOCK_HEAP_BYTES}. Checked against class histograms of a node in scenario
-     * a (bench/ANALYSIS.md, "History's frames in blocks").
+     * Heap per retained event: its frame's buffer object and reference count (88 + 16 bytes with compressed oops) and
+     * its slots in its topic's ring (id, time, frame, type, flags: 25 bytes, and up to as many again free, since a ring
+     * doubles as it grows). From a class histogram of a node retaining 300,000 events (bench/ANALYSIS.md).
      */
-    static final int EVENT_HEAP_BYTES = 96;
+    static final int EVENT_HEAP_BYTES = 150;
     /**
      * Heap of a topic that retains at least one event: its ring's arrays at their smallest, the topic, its registry
      * entry and its place here.
@@ -44,9 +42,6 @@ final class Retention implements TopicHistory.Tally {
     private int topics;
     private long frameBytes;
     private long heapBytes;
-    /** Bytes of history's blocks beyond their retained frames ({@link TopicHistory}); counted with the frames. */
-    private long slackBytes;
-    private volatile long slackBytesView;
     private int events;
     private volatile long frameBytesView;
     private volatile long heapBytesView;
@@ -75,11 +70,6 @@ final class Retention implements TopicHistory.Tally {
         heapBytes -= EVENT_HEAP_BYTES + extraHeapBytes;
     }
 
-    @Override
-    public void slack(int delta) {
-        slackBytes += delta;
-    }
-
     /**
      * Takes note of {@code topic}'s history after a change (an append, a supersession, an eviction): enters, leaves or
      * moves in the heap as its oldest retained event now says. Publishes the totals' views.
@@ -103,7 +93,6 @@ final class Retention implements TopicHistory.Tally {
             }
         }
         frameBytesView = frameBytes;
-        slackBytesView = slackBytes;
         heapBytesView = heapBytes;
         eventsView = events;
     }
@@ -113,17 +102,9 @@ final class Retention implements TopicHistory.Tally {
         return topics == 0 ? null : heap[0];
     }
 
-    /**
-     * Whether the retained events take more than {@code historyMaxBytes}, as direct memory (their frames and the
-     * slack of the blocks that hold them) or as heap.
-     */
+    /** Whether the retained events take more than {@code historyMaxBytes}, as frames or as heap. */
     boolean overBudget() {
-        return frameBytes + slackBytes > maxBytes || heapBytes > maxBytes;
-    }
-
-    /** Bytes history's blocks hold beyond their frames. Commit lock held. */
-    long slackBytesCommitLocked() {
-        return slackBytes;
+        return frameBytes > maxBytes || heapBytes > maxBytes;
     }
 
     /** Whether an event accepted at {@code timeMillis} is more than {@code historyMaxAge} before {@code nowMillis}. */
@@ -134,11 +115,6 @@ final class Retention implements TopicHistory.Tally {
     /** Whether a batch of frames this large could be retained at all, with everything else evicted. */
     boolean fits(long batchFrameBytes) {
         return batchFrameBytes <= maxBytes;
-    }
-
-    /** Bytes of history's blocks beyond their frames, as of the last {@link #update}. Any thread. */
-    long slackBytes() {
-        return slackBytesView;
     }
 
     /** Frame bytes of every retained event. Any thread. */

@@ -12,22 +12,11 @@ import java.util.function.Function;
  * The retained events of one topic, oldest first, at most {@code capacity} of them: a ring that grows
  * lazily up to its capacity, so a quiet topic costs a few slots, not {@code historySize}.
  *
- * <p>No object per retained event. The ring is parallel arrays (id, time, where the frame is, type, flags, and the
+ * <p>No object per retained event but its frame. The ring is parallel arrays (id, time, frame, type, flags, and the
  * rare key, superseded id or data JSON), so the {@link Event} a commit hands over dies young once every loop has
- * drained it (bench/ANALYSIS.md, "History's heap per event"). Readers that ask for events ({@link #newest},
- * {@link #after}) get events built from the arrays. A topic's repeated type is stored as one string.
- *
- * <p>Frames live in blocks: direct buffers each holding one or more retained frames, each slot naming its block, offset
- * and length. A small frame (under {@link #OWN_BLOCK_BYTES}) of an event without a key, in a topic that already retains
- * {@link #PACK_AFTER} events, is copied into the topic's filling block (up to {@link #MAX_BLOCK_BYTES}, sized to what the topic
- * retains), and its own buffer goes back to the pool once the loops have written it. So history keeps one buffer
- * object per block rather than per event, and what G1 copies and scans of a full history is a few bytes per
- * event (bench/ANALYSIS.md, "History's frames in blocks"). A large frame, a keyed event's (a supersession removes it from
- * the middle of the ring, and packed it would pin its block) and a topic's first few (a topic that keeps a few events
- * has no block around them) stay the buffers they were encoded into, each its own block. Eviction is oldest first, so a block
- * empties from its start; it is released once none of its events is retained. What blocks hold beyond their retained
- * frames (the filling block's free end, an oldest block's evicted start) is the history's slack, counted by the
- * {@link Tally} against {@code historyMaxBytes} with the frames.
+ * drained it, and a young collection copies only the frame's buffer object of what history retains (bench/ANALYSIS.md,
+ * "History's heap per event"). Readers that ask for events ({@link #newest}, {@link #after}) get events built from
+ * the arrays. A topic's repeated type is stored as one string.
  *
  * <p>Threading: the writer is the commit (any publishing thread, serialised by the commit lock); readers are
  * event loops replaying or catching up and snapshot requests. Every method takes this object's monitor; it
@@ -47,26 +36,7 @@ import java.util.function.Function;
 public final class TopicHistory {
     private static final int INITIAL_SLOTS = 2;
     private static final long[] NO_LONGS = new long[0];
-    private static final int[] NO_INTS = new int[0];
-    private static final ByteBuf[] NO_BLOCKS = new ByteBuf[0];
-    /** Frames this large or larger stay in their own buffer: copying them would save little heap per byte retained. */
-    static final int OWN_BLOCK_BYTES = 512;
-    /**
-     * The largest block frames are packed into. A new block is sized for four frames like the one being appended or an
-     * eighth of what the topic retains, whichever is more, in powers of two from {@link #MIN_BLOCK_BYTES}: so a
-     * topic's slack (its filling block's free end and its oldest block's evicted start, two blocks at most) stays
-     * within a quarter of what it retains, or eight frames.
-     */
-    static final int MAX_BLOCK_BYTES = 4096;
-    private static final int MIN_BLOCK_BYTES = 256;
-    /**
-     * A topic packs frames once it retains this many events; until then each frame is its own block. So a topic that
-     * keeps a few events (a user's notifications, a quiet topic) has no slack, and one that keeps many has at most about
-     * a block's worth: under a fifth of what it retains.
-     */
-    static final int PACK_AFTER = 8;
-    /** A frame's buffer object and its reference count (88 + 16 bytes with compressed oops), kept per own block. */
-    static final int OWN_BLOCK_HEAP_BYTES = 104;
+    private static final ByteBuf[] NO_FRAMES = new ByteBuf[0];
     private static final String[] NO_STRINGS = new String[0];
     private static final byte[] NO_FLAGS = new byte[0];
     /** {@link #flags} bit: the data is a JSON string (see {@link Event}). */
@@ -89,30 +59,13 @@ public final class TopicHistory {
     private Map<String, Long> latestByKey;
     private long[] ids = NO_LONGS;
     private long[] times = NO_LONGS;
-    /** Each slot's frame: the index of its block in {@link #blocks}, and where in it. */
-    private int[] blockOf = NO_INTS;
-    private int[] offsets = NO_INTS;
-    private int[] lengths = NO_INTS;
+    private ByteBuf[] frames = NO_FRAMES;
     private String[] types = NO_STRINGS;
     private byte[] flags = NO_FLAGS;
     /** Null until a retained event has something {@link Rare}; then as long as the other arrays. */
     private Rare[] rares;
     private int head;
     private int size;
-    /** The blocks, by index; null where an index is free. History owns one reference to each. */
-    private ByteBuf[] blocks = NO_BLOCKS;
-    /** Per block index: the retained events whose frames it holds. */
-    private int[] blockEvents = NO_INTS;
-    /** Per block index: its capacity if frames are packed into it (its slack is counted), 0 if it is one frame's own. */
-    private int[] packedCapacity = NO_INTS;
-    /** Free block indexes (a stack of {@link #freeCount}); indexes at or above {@link #blockCount} were never used. */
-    private int[] freeBlocks = NO_INTS;
-    private int freeCount;
-    private int blockCount;
-    /** The block small frames are copied into, -1 if none. */
-    private int fillingBlock = -1;
-    /** Bytes of the retained frames. */
-    private long retainedBytes;
     /** Id of the newest event evicted from this topic, 0 if none: events after it are all retained. */
     private volatile long evictedUpTo;
 
@@ -153,7 +106,7 @@ public final class TopicHistory {
         int slot = slot(size);
         ids[slot] = event.id();
         times[slot] = event.timeMillis();
-        keepFrame(slot, event, tally);
+        frames[slot] = event.frame();
         types[slot] = sharedType(event.type());
         flags[slot] = event.hasStringData() ? STRING_DATA : 0;
         Rare rare = Rare.of(event);
@@ -167,7 +120,7 @@ public final class TopicHistory {
             }
             latestByKey.put(event.key(), event.id());
         }
-        tally.retained(event.frameBytes(), extraHeapBytes(slot));
+        tally.retained(event.frameBytes(), heapBytesOf(rare));
         return evicted;
     }
 
@@ -191,8 +144,8 @@ public final class TopicHistory {
             throw new IllegalStateException("the latest event of key " + key + " is not in its topic's history");
         }
         int slot = slot(i);
-        tally.released(lengths[slot], extraHeapBytes(slot));
-        releaseFrame(slot, tally);
+        tally.released(frames[slot].readableBytes(), heapBytesOf(rareAt(slot)));
+        frames[slot].release();
         // close the gap from the nearer end, keeping the ring in id order
         if (i < size / 2) {
             for (int j = i; j > 0; j--) {
@@ -221,13 +174,7 @@ public final class TopicHistory {
         long id = removeOldest(tally);
         evictedUpTo = id;
         if (size == 0) {
-            resize(0); // a topic that retains nothing costs no slots and no blocks
-            blocks = NO_BLOCKS;
-            blockEvents = NO_INTS;
-            packedCapacity = NO_INTS;
-            freeBlocks = NO_INTS;
-            freeCount = 0;
-            blockCount = 0;
+            resize(0); // a topic that retains nothing costs no slots
         } else if (size < ids.length / 4 && ids.length > INITIAL_SLOTS) {
             resize(Math.max(INITIAL_SLOTS, ids.length / 2)); // a burst's slots go once it has aged out
         }
@@ -258,8 +205,8 @@ public final class TopicHistory {
     private long removeOldest(Tally tally) {
         long id = ids[head];
         Rare rare = rareAt(head);
-        tally.released(lengths[head], extraHeapBytes(head));
-        releaseFrame(head, tally);
+        tally.released(frames[head].readableBytes(), heapBytesOf(rare));
+        frames[head].release();
         if (rare != null && rare.key() != null) {
             latestByKey.remove(rare.key(), id); // a retained keyed event is its key's latest
         }
@@ -279,8 +226,8 @@ public final class TopicHistory {
 
     /**
      * Collects events with {@code afterId < id <= upToId} accepted by {@code filter}, oldest first, at most
-     * {@code max}, as retained slices of their frames appended to {@code frames} (and their ids to
-     * {@code ids}). The caller owns each slice and must write or release it.
+     * {@code max}, as retained duplicates of their frames appended to {@code frames} (and their ids to
+     * {@code ids}). The caller owns each duplicate and must write or release it.
      *
      * @param owedAfter evicted events at or below this id are not owed to the reader (a {@code limit} replay
      *                  asked only for what is retained); pass 0 when every event after {@code afterId} is owed
@@ -298,7 +245,7 @@ public final class TopicHistory {
                 break;
             }
             if (filter.matches(types[slot])) {
-                frames.add(blocks[blockOf[slot]].retainedSlice(offsets[slot], lengths[slot]));
+                frames.add(this.frames[slot].retainedDuplicate());
                 ids.add(this.ids[slot]);
                 taken++;
             }
@@ -358,16 +305,7 @@ public final class TopicHistory {
         return size;
     }
 
-    /**
-     * Heap the event in {@code slot} holds besides {@link Retention#EVENT_HEAP_BYTES}: its frame's buffer object if
-     * the frame is its own block, and what its {@link Rare} keeps.
-     */
-    private int extraHeapBytes(int slot) {
-        int ownBlock = packedCapacity[blockOf[slot]] == 0 ? OWN_BLOCK_HEAP_BYTES : 0;
-        return ownBlock + heapBytesOf(rareAt(slot));
-    }
-
-    /** Heap a {@link Rare} keeps. */
+    /** Heap an event's slot holds besides {@link Retention#EVENT_HEAP_BYTES}: what {@code rare} keeps. */
     private static int heapBytesOf(Rare rare) {
         if (rare == null) {
             return 0;
@@ -378,93 +316,9 @@ public final class TopicHistory {
     /** The event in {@code slot}, built from the arrays; its frame is the retained one (see the readers' rules). */
     private Event eventAt(int slot) {
         Rare rare = rareAt(slot);
-        return Event.readBack(ids[slot], topic, types[slot], blocks[blockOf[slot]].slice(offsets[slot], lengths[slot]),
-                (flags[slot] & STRING_DATA) != 0,
+        return Event.readBack(ids[slot], topic, types[slot], frames[slot], (flags[slot] & STRING_DATA) != 0,
                 rare == null ? null : rare.keptDataJson(), times[slot], rare == null ? null : rare.key(),
                 rare == null ? 0 : rare.supersededId());
-    }
-
-    /**
-     * Puts the frame of the event being appended into {@code slot}, taking over history's reference to it: as its own
-     * block, or copied into the filling block (then the reference is released: the loops hold their own).
-     */
-    private void keepFrame(int slot, Event event, Tally tally) {
-        ByteBuf frame = event.frame();
-        int length = frame.readableBytes();
-        int block;
-        if (size < PACK_AFTER || event.key() != null || length >= OWN_BLOCK_BYTES) {
-            block = addBlock(frame, 0);
-            offsets[slot] = frame.readerIndex();
-        } else {
-            block = fillingBlockFor(length, frame, tally);
-            ByteBuf packed = blocks[block];
-            offsets[slot] = packed.writerIndex();
-            packed.writeBytes(frame, frame.readerIndex(), length);
-            tally.slack(-length);
-            frame.release();
-        }
-        blockOf[slot] = block;
-        lengths[slot] = length;
-        blockEvents[block]++;
-        retainedBytes += length;
-    }
-
-    /** The filling block if {@code length} more bytes fit in it, else a new one (the old one keeps its events). */
-    private int fillingBlockFor(int length, ByteBuf frame, Tally tally) {
-        if (fillingBlock >= 0) {
-            ByteBuf filling = blocks[fillingBlock];
-            if (filling.capacity() - filling.writerIndex() >= length) {
-                return fillingBlock;
-            }
-        }
-        int wanted = (int) Math.min(MAX_BLOCK_BYTES, Math.max(4L * length, retainedBytes / 8));
-        int capacity = Math.min(MAX_BLOCK_BYTES, Math.max(MIN_BLOCK_BYTES, Integer.highestOneBit(wanted - 1) << 1));
-        ByteBuf block = frame.alloc().directBuffer(capacity, capacity);
-        fillingBlock = addBlock(block, capacity);
-        tally.slack(capacity);
-        return fillingBlock;
-    }
-
-    /** Gives {@code buffer} (whose reference history now owns) a block index. */
-    private int addBlock(ByteBuf buffer, int packed) {
-        int index;
-        if (freeCount > 0) {
-            index = freeBlocks[--freeCount];
-        } else {
-            if (blockCount == blocks.length) {
-                int length = Math.max(INITIAL_SLOTS, blocks.length * 2);
-                blocks = java.util.Arrays.copyOf(blocks, length);
-                blockEvents = java.util.Arrays.copyOf(blockEvents, length);
-                packedCapacity = java.util.Arrays.copyOf(packedCapacity, length);
-                freeBlocks = java.util.Arrays.copyOf(freeBlocks, length);
-            }
-            index = blockCount++;
-        }
-        blocks[index] = buffer;
-        blockEvents[index] = 0;
-        packedCapacity[index] = packed;
-        return index;
-    }
-
-    /** The event in {@code slot} leaves: its block holds one event fewer, and is released once it holds none. */
-    private void releaseFrame(int slot, Tally tally) {
-        int block = blockOf[slot];
-        int packed = packedCapacity[block];
-        retainedBytes -= lengths[slot];
-        if (packed > 0) {
-            tally.slack(lengths[slot]);
-        }
-        if (--blockEvents[block] == 0) {
-            if (packed > 0) {
-                tally.slack(-packed);
-            }
-            blocks[block].release();
-            blocks[block] = null;
-            freeBlocks[freeCount++] = block;
-            if (block == fillingBlock) {
-                fillingBlock = -1;
-            }
-        }
     }
 
     /** {@code type}, or the equal string an earlier retained event of this topic has: one string per repeated type. */
@@ -498,9 +352,7 @@ public final class TopicHistory {
     private void move(int from, int to) {
         ids[to] = ids[from];
         times[to] = times[from];
-        blockOf[to] = blockOf[from];
-        offsets[to] = offsets[from];
-        lengths[to] = lengths[from];
+        frames[to] = frames[from];
         types[to] = types[from];
         flags[to] = flags[from];
         if (rares != null) {
@@ -509,6 +361,7 @@ public final class TopicHistory {
     }
 
     private void clearSlot(int slot) {
+        frames[slot] = null;
         types[slot] = null;
         if (rares != null) {
             rares[slot] = null;
@@ -535,9 +388,7 @@ public final class TopicHistory {
         boolean none = length == 0;
         long[] newIds = none ? NO_LONGS : new long[length];
         long[] newTimes = none ? NO_LONGS : new long[length];
-        int[] newBlockOf = none ? NO_INTS : new int[length];
-        int[] newOffsets = none ? NO_INTS : new int[length];
-        int[] newLengths = none ? NO_INTS : new int[length];
+        ByteBuf[] newFrames = none ? NO_FRAMES : new ByteBuf[length];
         String[] newTypes = none ? NO_STRINGS : new String[length];
         byte[] newFlags = none ? NO_FLAGS : new byte[length];
         Rare[] newRares = null;
@@ -546,9 +397,7 @@ public final class TopicHistory {
             int slot = slot(i);
             newIds[i] = ids[slot];
             newTimes[i] = times[slot];
-            newBlockOf[i] = blockOf[slot];
-            newOffsets[i] = offsets[slot];
-            newLengths[i] = lengths[slot];
+            newFrames[i] = frames[slot];
             newTypes[i] = types[slot];
             newFlags[i] = flags[slot];
             anyRare |= rareAt(slot) != null;
@@ -561,9 +410,7 @@ public final class TopicHistory {
         }
         ids = newIds;
         times = newTimes;
-        blockOf = newBlockOf;
-        offsets = newOffsets;
-        lengths = newLengths;
+        frames = newFrames;
         types = newTypes;
         flags = newFlags;
         rares = newRares;
@@ -578,12 +425,5 @@ public final class TopicHistory {
         void retained(int frameBytes, int extraHeapBytes);
 
         void released(int frameBytes, int extraHeapBytes);
-
-        /**
-         * The bytes blocks hold beyond their retained frames changed by {@code delta}: up by a block's capacity when it
-         * is allocated and by a frame's length when it leaves a block that stays; down as frames are copied in and when
-         * a block is released.
-         */
-        void slack(int delta);
     }
 }

@@ -44,15 +44,14 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
      * @param topics the topics the node knows now (thread-safe)
      * @param historyEvents the events retained in history (thread-safe, never a walk)
      * @param historyBytes the bytes of their encoded frames (thread-safe, never a walk)
-     * @param historySlackBytes the bytes history's blocks hold beyond those frames (thread-safe, never a walk)
      * @param presenceTopics tracked topics with a stream on this node (thread-safe, never a walk)
      * @param presenceEntries presence entries this node holds (thread-safe, never a walk)
      * @param jwks the JWK set's meters, or null when no {@code jwksUrl} is configured (then they do not exist)
      */
     public record Sources(EventExecutorGroup loops, PooledByteBufAllocatorMetric allocator, BooleanSupplier backplaneUp,
                           BooleanSupplier ready, int maxConnections, IntSupplier topics, LongSupplier historyEvents,
-                          LongSupplier historyBytes, LongSupplier historySlackBytes, IntSupplier presenceTopics,
-                          IntSupplier presenceEntries, LongSupplier accessLogDropped, Jwks jwks) {
+                          LongSupplier historyBytes, IntSupplier presenceTopics, IntSupplier presenceEntries,
+                          LongSupplier accessLogDropped, Jwks jwks) {
     }
 
     /**
@@ -83,11 +82,6 @@ public final class NodeMeters implements MeterBinder, AutoCloseable {
         Gauge.builder(SluiceMeters.HISTORY_BYTES, sources.historyBytes(), LongSupplier::getAsLong)
                 .baseUnit(BaseUnits.BYTES)
                 .description("Bytes of the retained events' encoded frames, all topics (historyMaxBytes bounds it)")
-                .register(registry);
-        Gauge.builder(SluiceMeters.HISTORY_SLACK_BYTES, sources.historySlackBytes(), LongSupplier::getAsLong)
-                .baseUnit(BaseUnits.BYTES)
-                .description("Bytes history's blocks hold beyond the retained frames (counted with them against"
-                        + " historyMaxBytes)")
                 .register(registry);
         FunctionCounter.builder(SluiceMeters.ACCESS_LOG_DROPPED, sources.accessLogDropped(), LongSupplier::getAsLong)
                 .description("Access-log lines dropped because the log's writer fell queueSize lines behind")

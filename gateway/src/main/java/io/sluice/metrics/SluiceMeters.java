@@ -48,11 +48,6 @@ public final class SluiceMeters {
     public static final String HISTORY_EVENTS = "sluice.history.events";
     /** Gauge: bytes of the retained events' encoded frames, all topics together (bounded by historyMaxBytes). */
     public static final String HISTORY_BYTES = "sluice.history.bytes";
-    /**
-     * Gauge: bytes of history's blocks beyond the retained frames (a block's free end, an oldest block's evicted
-     * start); with {@link #HISTORY_BYTES}, the direct memory history holds, bounded by historyMaxBytes.
-     */
-    public static final String HISTORY_SLACK_BYTES = "sluice.history.slack.bytes";
     /** Counter, tag {@link #TAG_REASON} = {@code count}, {@code age} or {@code bytes}: events evicted from history. */
     public static final String HISTORY_EVICTIONS = "sluice.history.evictions";
     /** Gauge: tracked topics ({@code presenceTopics}) with at least one stream on this node. */

@@ -87,30 +87,6 @@ class HistoryBoundsTest {
     }
 
     @Test
-    void theByteBudgetBoundsFramesAndTheSlackOfTheBlocksTheyArePackedInto() {
-        long budget = 8 * 1024;
-        start(1000, 0, budget);
-        String filler = "x".repeat(180); // frames of ~200 bytes: the budget's byte side binds before its heap side
-        for (int i = 0; i < 1000; i++) {
-            publish("t", String.format("event-%04d-", i) + filler);
-            assertTrue(core.historyBytes() + core.historySlackBytes() <= budget,
-                    () -> core.historyBytes() + " + " + core.historySlackBytes());
-        }
-        assertTrue(core.historySlackBytes() > 0, "small frames are packed, their blocks not all full");
-        assertTrue(core.historyBytes() > budget / 2, () -> "the budget is used: " + core.historyBytes());
-        int retained = core.historyEvents();
-        assertEquals(1000 - retained, metrics.historyEvictions(GatewayMetrics.EVICTED_BYTES));
-        List<Event> events = new ArrayList<>();
-        core.topics().find("t").history().after(0, TypeFilter.ALL, 1000, events);
-        assertEquals(retained, events.size());
-        for (int i = 0; i < retained; i++) {
-            String data = String.format("event-%04d-", 1000 - retained + i) + filler; // as the frame's data line
-            assertEquals(data, new String(events.get(i).dataJson(), java.nio.charset.StandardCharsets.UTF_8),
-                    "the newest events, in order");
-        }
-    }
-
-    @Test
     void eventsOlderThanTheMaxAgeAreEvictedByMaintenance() {
         start(100, HOUR, Long.MAX_VALUE);
         long first = publish("t", "one");

@@ -35,7 +35,6 @@ class NodeMetersTest {
     private final AtomicLong accessLogDropped = new AtomicLong();
     private final NodeMeters meters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
             backplaneUp::get, ready::get, 500, () -> core.topics().size(), core::historyEvents, core::historyBytes,
-            core::historySlackBytes,
             () -> 2, () -> 5, accessLogDropped::get, null));
 
     @AfterEach
@@ -107,7 +106,7 @@ class NodeMetersTest {
         AtomicReference<Double> age = new AtomicReference<>(Double.NaN);
         PrometheusMeterRegistry withJwks = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         NodeMeters jwksMeters = new NodeMeters(new NodeMeters.Sources(loops, PooledByteBufAllocator.DEFAULT.metric(),
-                backplaneUp::get, ready::get, 500, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0,
+                backplaneUp::get, ready::get, 500, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0, () -> 0,
                 new NodeMeters.Jwks(failures::get, age::get)));
         try {
             jwksMeters.bindTo(withJwks);
