@@ -346,6 +346,7 @@ public final class LoopFanout implements Runnable {
         for (int i = streams.size() - 1; i >= 0; i--) {
             streams.get(i).heartbeatIfIdle(now, heartbeatNanos);
         }
+        flushDirty();
     }
 
     /** Releases queued events. Only after the loop has terminated. */

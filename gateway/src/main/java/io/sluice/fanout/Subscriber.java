@@ -385,15 +385,16 @@ public final class Subscriber {
         return best;
     }
 
-    /** Writes a heartbeat comment if nothing was written for {@code intervalNanos}. Loop thread. */
+    /**
+     * Writes a heartbeat comment if nothing was written for {@code intervalNanos}, the way an event's frame is
+     * written (a retained duplicate, flushed by the caller's {@link LoopFanout#flushDirty}), so heartbeats take the
+     * compiled write path of events instead of a second one. Loop thread.
+     */
     void heartbeatIfIdle(long nowNanos, long intervalNanos) {
         if (closed || lagging || nowNanos - lastWriteNanos < intervalNanos) {
             return;
         }
-        lastWriteNanos = nowNanos;
-        ByteBuf heartbeat = SseFrames.heartbeat();
-        bytesWritten += heartbeat.readableBytes();
-        ctx.writeAndFlush(heartbeat, voidPromise);
+        write(SseFrames.heartbeat(), nowNanos);
     }
 
     /** Closes the stream as a slow consumer (counted once). */

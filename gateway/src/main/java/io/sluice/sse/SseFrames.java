@@ -3,25 +3,33 @@ package io.sluice.sse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.PooledByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * Frames that are not published events: constants are encoded once into unreleasable read-only buffers and
- * written as {@code duplicate()}s; system events ({@code connected}, {@code reset}, {@code disconnect},
- * {@code presence:join}, {@code presence:leave}) carry no {@code id:} line,
- * so they never move a client's last event id. Thread-safe.
+ * Frames that are not published events: the heartbeat is encoded once and written as {@code retainedDuplicate()}s,
+ * like an event's frame; system events ({@code connected}, {@code reset}, {@code disconnect}, {@code presence:join},
+ * {@code presence:leave}) carry no {@code id:} line, so they never move a client's last event id. Thread-safe.
  */
 public final class SseFrames {
+    /**
+     * Held for the process's life (never released). A pooled direct buffer like every event frame, so that what the
+     * loops write is of one kind: an idle stream's first heartbeat after the warm-up would otherwise bring a new
+     * buffer class into the write path, and the JIT would throw away and recompile the fan-out's compiled writes
+     * (bench/ANALYSIS.md, "The first heartbeat recompiled the write path").
+     */
     private static final ByteBuf HEARTBEAT = constant(": heartbeat\n\n");
 
     private SseFrames() {
     }
 
-    /** A comment frame that keeps proxies and clients from timing out an idle stream. */
+    /**
+     * A comment frame that keeps proxies and clients from timing out an idle stream. Shared and never released: write
+     * a {@code retainedDuplicate()} of it, as of an event's frame. Any thread.
+     */
     public static ByteBuf heartbeat() {
-        return HEARTBEAT.duplicate();
+        return HEARTBEAT;
     }
 
     /** {@code retry: <millis>} followed by the {@code connected} event. */
@@ -64,6 +72,6 @@ public final class SseFrames {
 
     private static ByteBuf constant(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes).asReadOnly());
+        return PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length, bytes.length).writeBytes(bytes);
     }
 }

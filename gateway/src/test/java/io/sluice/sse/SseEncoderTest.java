@@ -1,6 +1,7 @@
 package io.sluice.sse;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
@@ -86,9 +87,28 @@ class SseEncoderTest {
         assertEquals("retry: 3000\nevent: connected\ndata: {\"connectionId\":\"c1\"}\n\n",
                 frameText(SseFrames.connected(ALLOC, 3000, "{\"connectionId\":\"c1\"}")));
         assertEquals("event: reset\ndata: {}\n\n", frameText(SseFrames.systemEvent(ALLOC, "reset", "{}")));
-        ByteBuf hb = SseFrames.heartbeat();
-        assertEquals(": heartbeat\n\n", hb.toString(StandardCharsets.US_ASCII));
+        assertEquals(": heartbeat\n\n", frameText(SseFrames.heartbeat().retainedDuplicate()));
         assertEquals("retry: 5000\n: draining now\n\n", frameText(SseFrames.retryAndComment(ALLOC, 5000, "draining\nnow")));
+    }
+
+    /**
+     * The loops write an event frame as a retained duplicate of a pooled direct buffer; the heartbeat must be the same
+     * kind of buffer, or its first write after the warm-up makes the JIT recompile the write path for a new class.
+     */
+    @Test
+    void heartbeatIsTheSameKindOfBufferAsAWrittenEventFrame() {
+        ByteBuf frame = SseEncoder.encodeStringData(PooledByteBufAllocator.DEFAULT, "message", "x");
+        ByteBuf written = frame.retainedDuplicate();
+        ByteBuf heartbeat = SseFrames.heartbeat().retainedDuplicate();
+        try {
+            assertEquals(written.getClass(), heartbeat.getClass());
+            assertEquals(written.unwrap().getClass(), heartbeat.unwrap().getClass());
+            assertEquals(written.isDirect(), heartbeat.isDirect());
+        } finally {
+            frame.release();
+            written.release();
+            heartbeat.release();
+        }
     }
 
     /** The data read back from a stamped frame, which is left as it was (its indices are shared by writers). */
