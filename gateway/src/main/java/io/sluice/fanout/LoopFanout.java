@@ -79,6 +79,12 @@ public final class LoopFanout implements Runnable {
     private long lastDrainedId;
     /** {@link #lastDrainedId} as of the end of the last drain, for other threads (topic forgetting). */
     private volatile long drainedPosition;
+    /**
+     * Subscribers written to since the last flush, each once (its own flag). Kept at least as long as the loop's
+     * streams ({@link #addStream}), so a drain never grows it: a growth inside the drain's compiled code was a branch the
+     * warm-up's 128 streams never took, and the first wide fan-out after it sent the drain back to the interpreter
+     * (bench/ANALYSIS.md). Never shrinks: 8 bytes per stream of the loop's most. Loop thread only.
+     */
     private Subscriber[] dirty = new Subscriber[64];
     /**
      * The loop clock's time before which a new drain is deferred ({@link #COALESCE_NANOS} after a wide drain started),
@@ -326,8 +332,18 @@ public final class LoopFanout implements Runnable {
         dirtyCount = 0;
     }
 
+    /** Room in the list of subscribers to flush; for tests. Loop thread only. */
+    int dirtyCapacity() {
+        return dirty.length;
+    }
+
+    /** Loop thread only. */
     Membership addStream(Subscriber s) {
-        return streams.add(s);
+        Membership m = streams.add(s);
+        if (dirty.length < streams.size()) {
+            dirty = Arrays.copyOf(dirty, Integer.highestOneBit(streams.size()) << 1);
+        }
+        return m;
     }
 
     void removeStream(Membership m) {

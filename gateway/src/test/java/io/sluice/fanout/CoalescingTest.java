@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * When the loop drains: at once after a narrow drain, and {@link LoopFanout#COALESCE_NANOS} after a wide one (many
@@ -68,6 +69,21 @@ class CoalescingTest {
 
     private static int frames(String wire) {
         return wire.split("\n\n", -1).length - 1;
+    }
+
+    /**
+     * Every stream of a loop fits the list of streams to flush before any drain: a drain that had to grow it took a
+     * branch its compiled code did not have, and fell back to the interpreter under the first wide fan-out.
+     */
+    @Test
+    void theStreamsToFlushFitWithoutGrowingInADrain() {
+        subscribe(1000);
+        LoopFanout loop = subscribers.get(0).loop();
+        assertTrue(loop.dirtyCapacity() >= 1000, "room for " + loop.dirtyCapacity() + " of 1000 streams");
+        int room = loop.dirtyCapacity();
+        publish("to all");
+        assertTrue(frames(stream.drainWire()) >= LoopFanout.WIDE_FANOUT, "a wide drain");
+        assertEquals(room, loop.dirtyCapacity(), "the drain grew the list");
     }
 
     @Test
