@@ -104,6 +104,8 @@ final class Warmup {
     static final long REHEARSAL_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static final String TOPIC_PREFIX = "sluice-warmup/";
+    /** Every this many publishes (of the odd ones), one to a topic never published to before. */
+    static final int FRESH_TOPIC_EVERY = 8;
     private static final byte[] PADDING = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESPONSE_START = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
 
@@ -126,6 +128,9 @@ final class Warmup {
     private long publishes;
     private long bytesReceived;
     private boolean compilerQuiet;
+    /** Topics and data field names the warm-up has used: each publish to a fresh topic, and each event, a new one. */
+    private long freshTopics;
+    private long fieldNames;
 
     private Warmup(InetSocketAddress address, Rehearsal rehearsal) throws IOException {
         this.address = address;
@@ -356,6 +361,9 @@ final class Warmup {
                 body = b.append(']').toString();
             } else if (sent % 2 == 0) {
                 body = event(TOPIC_PREFIX + "shared", sent % 4 == 0 ? "warmup:tick" : null, sent);
+            } else if (sent % FRESH_TOPIC_EVERY == 1) {
+                // a topic no stream reads, first published to now: topic creation, a first retained event, retention
+                body = event(TOPIC_PREFIX + "fresh" + freshTopics++, null, sent);
             } else {
                 body = event(TOPIC_PREFIX + "own" + (sent + index) % OWN_TOPIC_STREAMS, null, sent);
             }
@@ -380,10 +388,24 @@ final class Warmup {
         }
     }
 
-    private static String event(String topic, String type, long n) {
+    /**
+     * A publish event whose data has, besides fields every event repeats, one field named as no earlier event's: real
+     * traffic keeps bringing field names the parser's symbol table has not seen, and the path that adds one must be in
+     * the compiled parser, or a node's first real events send it back to the interpreter (bench/ANALYSIS.md).
+     */
+    private String event(String topic, String type, long n) {
         return "{\"topic\":\"" + topic + "\"" + (type == null ? "" : ",\"type\":\"" + type + "\"")
                 + ",\"data\":{\"n\":" + n + ",\"text\":\"warm-up event\",\"pad\":\""
-                + new String(PADDING, StandardCharsets.US_ASCII) + "\",\"list\":[1,2.5,true,null]}}";
+                + new String(PADDING, StandardCharsets.US_ASCII) + "\",\"list\":[1,2.5,true,null],\"" + newFieldName()
+                + "\":0}}";
+    }
+
+    /** A field name of 1 to 20 characters, of lengths in turn (the parser reads names by 4-byte quads). */
+    private String newFieldName() {
+        long n = fieldNames++;
+        String unique = Long.toString(n / 20, 36);
+        int length = 1 + (int) (n % 20);
+        return length <= unique.length() ? unique : "_".repeat(length - unique.length()) + unique;
     }
 
     private SocketChannel connect(String request) throws IOException {

@@ -21,6 +21,9 @@ public final class Json {
             // CONTRACT §1: non-ASCII as is. Without this, characters outside the BMP are written as
             // \\uD83D\\uDE00 surrogate escapes (and count 12 bytes against maxEventBytes instead of 4).
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            // event data's field names are anyone's (ids as keys included): canonicalized per factory, bounded by
+            // jackson's symbol table, but not String.intern()ed into the JVM's string table as well
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
             .build();
 
     private Json() {
