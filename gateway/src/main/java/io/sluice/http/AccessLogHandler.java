@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Objects;
 
 /**
  * The access log: one line on logger {@value #LOGGER_NAME} per request once its response has been written, and
@@ -67,16 +68,20 @@ public final class AccessLogHandler extends ChannelDuplexHandler {
 
     /** @param format {@link SluiceConfig.AccessLog#TEXT} or {@link SluiceConfig.AccessLog#JSON} */
     public AccessLogHandler(SluiceConfig.AccessLog format) {
-        this(format, null);
+        this(format, ACCESS);
     }
 
-    /** @param logger where lines go instead of logger {@value #LOGGER_NAME} (the start-up warm-up's), or null for it */
+    /**
+     * @param logger where lines go: logger {@value #LOGGER_NAME} or the start-up warm-up's. Chosen once per listener
+     *               ({@link SluiceServerInitializer}), not here per connection: a branch here that only the warm-up's
+     *               connections took sent the pipeline's set-up back to the interpreter at the first real connection
+     */
     AccessLogHandler(SluiceConfig.AccessLog format, Logger logger) {
         if (format == SluiceConfig.AccessLog.OFF) {
             throw new IllegalArgumentException("accessLog=off installs no handler");
         }
         this.json = format == SluiceConfig.AccessLog.JSON;
-        this.logger = logger == null ? ACCESS : logger;
+        this.logger = Objects.requireNonNull(logger, "logger");
     }
 
     @Override

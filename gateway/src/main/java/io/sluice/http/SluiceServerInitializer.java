@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.sluice.config.SluiceConfig;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 
@@ -33,7 +34,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
     private final SluiceConfig.AccessLog accessLog;
     private final Duration requestHeaderTimeout;
     private final Duration idleTimeout;
-    /** The logger access-log lines go to: null for logger {@code sluice.access}. */
+    /** The logger access-log lines go to: logger {@code sluice.access} unless the warm-up gave its own. */
     private final Logger accessLogger;
 
     /**
@@ -58,7 +59,7 @@ public final class SluiceServerInitializer extends ChannelInitializer<Channel> {
                                    int maxHeaderSize, int maxBodyBytes, Duration requestHeaderTimeout,
                                    Duration idleTimeout, CorsPolicy cors, SluiceConfig.AccessLog accessLog,
                                    Logger accessLogger) {
-        this.accessLogger = accessLogger;
+        this.accessLogger = accessLogger != null ? accessLogger : LoggerFactory.getLogger(AccessLogHandler.LOGGER_NAME);
         this.connections = connections;
         this.router = router;
         this.maxInitialLineLength = maxInitialLineLength;
