@@ -10,6 +10,7 @@ case $VAR in
   serial) J=(-Xms1g -Xmx1g -XX:+UseSerialGC);;
   serial0) J=(-Xms1g -Xmx1g -XX:+UseSerialGC -XX:MaxTenuringThreshold=0);;
   parallel) J=(-Xms1g -Xmx1g -XX:+UseParallelGC -XX:ParallelGCThreads=1);;
+  g1+) J=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=0 ${G1_EXTRA:-});;  # later folders' G1 flag variants
 esac
 JVM=("${J[@]}" -Dio.netty.leakDetection.level=disabled "-Xlog:gc*:file=$OUTD/gc.log:uptime")
 trap stop_gateway EXIT

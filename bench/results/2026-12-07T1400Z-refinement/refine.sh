@@ -1,23 +1,12 @@
 #!/usr/bin/env bash
-# scenario a, collector variants: OUTD VAR
+# scenario a, G1's concurrent refinement: OUTD g1|r0|rz, through ../2026-12-07T0958Z-collectors/gcrun.sh (its g1+ variant)
 set -euo pipefail
-cd /work/main
-GATEWAY_JAR=${GATEWAY_JAR:-/tmp/s3/jars/gw-acc.jar}; BENCH_JAR=${BENCH_JAR:-/tmp/s3/jars/bench.jar}
-. bench/bench-common.sh
-OUTD=$1; VAR=$2; mkdir -p $OUTD
-case $VAR in
-  g1) J=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=0);;
-  serial) J=(-Xms1g -Xmx1g -XX:+UseSerialGC);;
-  serial0) J=(-Xms1g -Xmx1g -XX:+UseSerialGC -XX:MaxTenuringThreshold=0);;
-  parallel) J=(-Xms1g -Xmx1g -XX:+UseParallelGC -XX:ParallelGCThreads=1);;
-  r0) J=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=0 -XX:G1ConcRefinementThreads=0);;
-  rz) J=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxTenuringThreshold=0 -XX:-G1UseAdaptiveConcRefinement -XX:G1ConcRefinementGreenZone=100000 -XX:G1ConcRefinementYellowZone=200000 -XX:G1ConcRefinementRedZone=300000);;
+HERE=$(cd "$(dirname "$0")" && pwd)
+export GATEWAY_JAR=${GATEWAY_JAR:-/tmp/s3/jars/gw-acc.jar} BENCH_JAR=${BENCH_JAR:-/tmp/s3/jars/bench.jar}
+case $2 in
+  g1) G1_EXTRA="" ;;
+  r0) G1_EXTRA="-XX:G1ConcRefinementThreads=0" ;;
+  rz) G1_EXTRA="-XX:-G1UseAdaptiveConcRefinement -XX:G1ConcRefinementGreenZone=100000 -XX:G1ConcRefinementYellowZone=200000
+      -XX:G1ConcRefinementRedZone=300000" ;;
 esac
-JVM=("${J[@]}" -Dio.netty.leakDetection.level=disabled "-Xlog:gc*:file=$OUTD/gc.log:uptime")
-trap stop_gateway EXIT
-start_gateway $OUTD/a JVM --access-log=text
-echo "jar $GATEWAY_JAR" > $OUTD/jar.txt
-taskset -c 0 java "${GENERATOR_JVM[@]}" -cp "$BENCH_JAR" io.sluice.bench.load.LoadGenerator --server sluice \
-  --url http://127.0.0.1:$PORT --gateway-pid $GW_PID --payload 150 --batch 1 --streams 10000 --topics per-stream \
-  --rate 10000 --publishers 64 --duration ${DUR:-30s} --warmup ${WU:-5s} >$OUTD/a.json 2>$OUTD/a.progress || true
-# per-thread CPU is not taken here; the GC log's pauses and the generator's figures are
+G1_EXTRA=$G1_EXTRA exec "$HERE/../2026-12-07T0958Z-collectors/gcrun.sh" "$1" g1+
