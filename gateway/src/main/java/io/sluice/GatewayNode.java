@@ -34,6 +34,7 @@ import io.sluice.stream.StreamDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -254,12 +255,16 @@ final class GatewayNode {
         }
     }
 
-    /** The dashboard's view of this node; on the management loop, once a second. */
-    private DashboardFeed.Totals dashboardTotals() {
+    /**
+     * The dashboard's view of this node; on the management loop, once a second. The top topics and the presence
+     * table only while the dashboard has a viewer: they cost walks of every topic ({@link StatsSampler#current}).
+     */
+    private DashboardFeed.Totals dashboardTotals(boolean watched) {
         LatencyPercentiles.Sample latency = deliveryLatency.sample();
         return new DashboardFeed.Totals(metrics.openStreams(), metrics.published(), metrics.delivered(),
                 metrics.slowConsumerDisconnects(), latency.p50Millis(), latency.p99Millis(),
-                statsSampler.latest().topTopics(), presence.top(StatsSampler.TOP_TOPICS), fanout.topics().size(),
+                watched ? statsSampler.current().topTopics() : List.of(),
+                watched ? presence.top(StatsSampler.TOP_TOPICS) : List.of(), fanout.topics().size(),
                 fanout.historyBytes(), metrics.historyEvictions(GatewayMetrics.EVICTED_BYTES));
     }
 }

@@ -67,7 +67,7 @@ public class StreamOpenBenchmark extends HotPathBenchmark {
         LocalBackplane backplane = new LocalBackplane(core);
         Endpoints endpoints = new Endpoints(config, core, OpenAccessPolicy.INSTANCE, backplane, metrics, () -> null,
                 () -> null, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE),
-                new DashboardFeed(anchor.eventLoop(), () -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN, Double.NaN,
+                new DashboardFeed(anchor.eventLoop(), watched -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN, Double.NaN,
                         List.of(), List.of(), 0, 0, 0)),
                 PresenceHub.start(PresenceTopics.of(List.of()), anchor.eventLoop(), PooledByteBufAllocator.DEFAULT,
                         backplane.control()));

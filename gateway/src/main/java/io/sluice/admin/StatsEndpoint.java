@@ -14,7 +14,8 @@ import io.sluice.metrics.CountingMetrics;
  * <pre>{"connections":N,"topics":N,"publishRate":x,"deliveryRate":x,"slowConsumerDisconnects":N,
  *  "historyEvents":N,"rateWindowSeconds":x,"topTopics":[{"topic":"…","streams":N},…]}</pre>
  * Connections, topics and slow-consumer disconnects are read live; rates (per second), history and the top
- * topics come from the {@link StatsSampler}'s latest sample, at most one period old.
+ * topics come from the {@link StatsSampler}'s latest sample, at most one period old ({@link StatsSampler#current}: the
+ * request walks the topics if the last walk is older).
  *
  * <p>Threading: the management loop; reads only thread-safe counts and the sampler's immutable snapshot.
  */
@@ -30,7 +31,7 @@ public final class StatsEndpoint {
     }
 
     public void stats(ChannelHandlerContext ctx, FullHttpRequest request, QueryParams query, String pathParameter) {
-        NodeStats sample = sampler.latest();
+        NodeStats sample = sampler.current();
         HttpResponses.json(ctx, request, HttpResponseStatus.OK, Json.write(g -> {
             g.writeStartObject();
             g.writeNumberField("connections", counts.openStreams());

@@ -58,7 +58,11 @@ public final class DashboardFeed implements AutoCloseable {
     /** What the gateway reports each second: running totals and current values, read without blocking. */
     @FunctionalInterface
     public interface Source {
-        Totals totals();
+        /**
+         * @param watched whether a dashboard stream is open: the top topics cost a walk of every topic, so a source
+         *                may leave them empty while nobody watches
+         */
+        Totals totals(boolean watched);
     }
 
     /**
@@ -125,7 +129,7 @@ public final class DashboardFeed implements AutoCloseable {
     private void sample() {
         try {
             long now = System.nanoTime();
-            Totals totals = source.totals();
+            Totals totals = source.totals(!viewers.isEmpty());
             byte[] frame = frame(System.currentTimeMillis(), totals, previous, (now - previousNanos) / 1e9);
             previous = totals;
             previousNanos = now;

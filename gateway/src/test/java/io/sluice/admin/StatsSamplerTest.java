@@ -97,6 +97,43 @@ class StatsSamplerTest {
         assertEquals(0, stats.topTopics().size(), "topics without streams are not listed");
     }
 
+    /**
+     * The top topics cost a walk of every topic: periods walk only while someone asked within the demand window, and
+     * an ask walks at once only when the last walk is a period old.
+     */
+    @Test
+    void topicsAreWalkedOnlyWhileSomeoneAsksForTheTopList() {
+        core.topics().get("a");
+        for (int i = 0; i < 3; i++) {
+            now += SECOND;
+            sampler.run();
+        }
+        assertEquals(0, sampler.walks(), "nobody asked");
+        assertEquals(1, sampler.latest().topics(), "the topic count needs no walk");
+
+        sampler.current();
+        assertEquals(1, sampler.walks(), "the first ask walks");
+        now += SECOND / 2;
+        sampler.current();
+        assertEquals(1, sampler.walks(), "half a period later the last walk is fresh enough");
+
+        long askedAt = now;
+        while (now - askedAt < StatsSampler.TOP_TOPICS_DEMAND_NANOS) {
+            now += SECOND;
+            sampler.run();
+        }
+        long whileAsked = sampler.walks();
+        assertEquals(1 + StatsSampler.TOP_TOPICS_DEMAND_NANOS / SECOND - 1, whileAsked, "each period walks while asked");
+        for (int i = 0; i < 5; i++) {
+            now += SECOND;
+            sampler.run();
+        }
+        assertEquals(whileAsked, sampler.walks(), "the demand lapsed");
+        now += SECOND;
+        sampler.current();
+        assertEquals(whileAsked + 1, sampler.walks(), "a new ask walks again");
+    }
+
     @Test
     void historyEventsAreTheFanoutsCountOfRetainedEvents() {
         for (int i = 0; i < 3; i++) {

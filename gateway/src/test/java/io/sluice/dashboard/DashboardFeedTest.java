@@ -64,7 +64,7 @@ class DashboardFeedTest {
             }
         });
         DashboardFeed feed = new DashboardFeed(viewer.eventLoop(),
-                () -> new Totals(1, 0, 0, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0, 0, 0));
+                watched -> new Totals(1, 0, 0, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0, 0, 0));
         try {
             viewer.runScheduledPendingTasks();
             DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");

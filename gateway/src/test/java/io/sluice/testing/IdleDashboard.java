@@ -12,6 +12,6 @@ public final class IdleDashboard {
 
     public static DashboardFeed on(EventExecutor executor) {
         return new DashboardFeed(executor,
-                () -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0, 0, 0));
+                watched -> new DashboardFeed.Totals(0, 0, 0, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0, 0, 0));
     }
 }
