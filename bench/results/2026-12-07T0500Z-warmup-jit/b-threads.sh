@@ -20,4 +20,7 @@ wave() {
 }
 wave cold
 for i in $(seq 1 100); do [ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" -lt 10 ] && break; sleep 0.2; done
+# PERF_WARM=1: perf record of the gateway over the warm wave into $OUTD/perf.data (later folders' profiles)
+if [ -n "${PERF_WARM:-}" ]; then perf record -F 2999 -g -p $GW_PID -o $OUTD/perf.data >/dev/null 2>&1 & PERF=$!; sleep 1; fi
 wave warm
+if [ -n "${PERF_WARM:-}" ]; then kill -INT $PERF; wait $PERF 2>/dev/null; echo "pid $GW_PID" > $OUTD/pid.txt; fi
