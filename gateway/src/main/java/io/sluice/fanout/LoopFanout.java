@@ -83,7 +83,8 @@ public final class LoopFanout implements Runnable {
      * Subscribers written to since the last flush, each once (its own flag). Kept at least as long as the loop's
      * streams ({@link #addStream}), so a drain never grows it: a growth inside the drain's compiled code was a branch the
      * warm-up's 128 streams never took, and the first wide fan-out after it sent the drain back to the interpreter
-     * (bench/ANALYSIS.md). Never shrinks: 8 bytes per stream of the loop's most. Loop thread only.
+     * (bench/ANALYSIS.md, "Paths the warm-up left out"). Never shrinks: a reference per stream of the loop's most. Loop
+     * thread only.
      */
     private Subscriber[] dirty = new Subscriber[64];
     /**

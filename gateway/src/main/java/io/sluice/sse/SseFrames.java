@@ -17,7 +17,7 @@ public final class SseFrames {
      * Held for the process's life (never released). A pooled direct buffer like every event frame, so that what the
      * loops write is of one kind: an idle stream's first heartbeat after the warm-up would otherwise bring a new
      * buffer class into the write path, and the JIT would throw away and recompile the fan-out's compiled writes
-     * (bench/ANALYSIS.md, "The first heartbeat recompiled the write path").
+     * (bench/ANALYSIS.md, "Paths the warm-up left out").
      */
     private static final ByteBuf HEARTBEAT = constant(": heartbeat\n\n");
 
