@@ -103,6 +103,30 @@ class SseScannerTest {
     }
 
     @Test
+    void findsTheFirstLineFeedAtEveryOffsetAndAmongBytesThatLookLikeOne() {
+        // 0x0B and 0x8A differ from LF by one bit; 0x09 borrows in the word arithmetic; 0x00 is a zero byte as such.
+        byte[] noise = {'a', 0x0B, (byte) 0x8A, 0x09, 0x00, (byte) 0xFF, (byte) (0x0A ^ 0x80), 'z'};
+        for (int length = 0; length <= 40; length++) {
+            for (int from = 0; from <= length; from++) {
+                byte[] b = new byte[length + 3];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = noise[(i * 5 + length) % noise.length];
+                }
+                assertEquals(-1, SseScanner.indexOfLf(b, from, length), "no LF, length " + length + " from " + from);
+                for (int lf = from; lf < length; lf++) {
+                    byte[] withLf = b.clone();
+                    withLf[lf] = '\n';
+                    if (lf + 1 < length) {
+                        withLf[lf + 1] = '\n';
+                    }
+                    withLf[length] = '\n'; // past the end: never found
+                    assertEquals(lf, SseScanner.indexOfLf(withLf, from, length), "LF at " + lf + " from " + from);
+                }
+            }
+        }
+    }
+
+    @Test
     void parsesOneByteAtATime() {
         Recorder r = new Recorder();
         SseScanner scanner = new SseScanner(r);
