@@ -107,8 +107,9 @@ public final class SluiceServer implements AutoCloseable {
         this.publicChannel = pub;
         this.managementChannel = mgmt;
         node.startDemoClock(group.next());
-        log.info("transport={} eventLoops={} backplane={} historySize={}", transportName, threads,
-                node.backplane().describe(), config.historySize());
+        log.info("transport={} deferAccept={} eventLoops={} backplane={} historySize={}", transportName,
+                config.deferAccept() && transport.deferAcceptOption() != null, threads, node.backplane().describe(),
+                config.historySize());
         if (access.isOpen()) {
             log.warn("!!! OPEN DEVELOPMENT MODE: no auth is configured; anyone can read and publish every topic."
                     + " Never expose this gateway to a network you do not control. !!!");
@@ -191,6 +192,12 @@ public final class SluiceServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferLowWaterMark(), config.writeBufferHighWaterMark()))
                 .childHandler(initializer);
+        if (config.deferAccept() && transport.deferAcceptOption() != null) {
+            // The connection is handed over with its request in the socket: accept, register and read in one wake-up
+            // of the loop, not one for the handshake and one for the request. 1 s: the kernel keeps a silent
+            // connection until its first SYN-ACK retransmission is answered, then hands it over anyway.
+            b.option(transport.deferAcceptOption(), 1);
+        }
         return b.bind(new InetSocketAddress(address, port)).syncUninterruptibly().channel();
     }
 

@@ -1,12 +1,15 @@
 package io.sluice;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.sluice.config.ConfigException;
@@ -17,11 +20,13 @@ import io.sluice.config.SluiceConfig;
  * for and the kernel allows it.
  *
  * @param name what the start-up log says
+ * @param deferAcceptOption the listener option that keeps a connection in the kernel until its first bytes arrive
+ *                          (Linux {@code TCP_DEFER_ACCEPT}, in seconds), or null where the transport has none (nio)
  * @param fallbackReason why the transport asked for is not the one chosen (io_uring unavailable), or null; the server
  *                       logs it as a warning
  */
 record Transports(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
-                  String fallbackReason) {
+                  ChannelOption<Integer> deferAcceptOption, String fallbackReason) {
 
     static Transports select(SluiceConfig.Transport wanted) {
         // io_uring is probed (its native library loaded, a ring set up) only when asked for
@@ -44,7 +49,7 @@ record Transports(String name, IoHandlerFactory ioHandlerFactory, Class<? extend
             case IO_URING -> {
                 if (ioUringAvailable) {
                     return new Transports("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                            null);
+                            IoUringChannelOption.TCP_DEFER_ACCEPT, null);
                 }
                 String reason = "transport 'io_uring' is not available here (" + ioUringCause() + ")";
                 return epollAvailable ? epoll(reason + "; running on epoll") : nio(reason + "; running on nio");
@@ -62,10 +67,11 @@ record Transports(String name, IoHandlerFactory ioHandlerFactory, Class<? extend
     }
 
     private static Transports epoll(String fallbackReason) {
-        return new Transports("epoll", new EpollHandlerFactory(), EpollServerSocketChannel.class, fallbackReason);
+        return new Transports("epoll", new EpollHandlerFactory(), EpollServerSocketChannel.class,
+                EpollChannelOption.TCP_DEFER_ACCEPT, fallbackReason);
     }
 
     private static Transports nio(String fallbackReason) {
-        return new Transports("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, fallbackReason);
+        return new Transports("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, null, fallbackReason);
     }
 }

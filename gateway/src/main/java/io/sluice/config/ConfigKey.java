@@ -105,6 +105,12 @@ public final class ConfigKey<T> {
             ValueType.enumeration(SluiceConfig.Transport.class), SluiceConfig.DEFAULT_TRANSPORT,
             "Socket transport: auto (native epoll where available, else nio), epoll, nio or io_uring (Linux; falls"
                     + " back to epoll, else nio, with a logged reason where the kernel or sandbox refuses it).");
+    public static final ConfigKey<Boolean> DEFER_ACCEPT = key("deferAccept",
+            ValueType.bool(), SluiceConfig.DEFAULT_DEFER_ACCEPT,
+            "Linux (epoll, io_uring): the kernel hands a new connection to the gateway once its first bytes (the"
+                    + " request) have arrived, not at the handshake (TCP_DEFER_ACCEPT, 1 s), saving the event loop a"
+                    + " wake-up per connection; one that sends nothing is handed over after about a second and then"
+                    + " meets requestHeaderTimeout. No effect on nio.");
     public static final ConfigKey<String> BACKPLANE = new ConfigKey<>("backplane",
             ValueType.backplane(), SluiceConfig.DEFAULT_BACKPLANE, null, null,
             "How nodes share events: local means a single node; a Redis URL puts every node on one Redis stream"

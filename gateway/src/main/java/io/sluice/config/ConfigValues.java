@@ -96,6 +96,7 @@ final class ConfigValues {
                 get(ConfigKey.FANOUT_QUEUE_CAPACITY),
                 get(ConfigKey.EVENT_LOOP_THREADS),
                 get(ConfigKey.TRANSPORT),
+                get(ConfigKey.DEFER_ACCEPT),
                 get(ConfigKey.BACKPLANE),
                 get(ConfigKey.REDIS_STREAM_KEY),
                 get(ConfigKey.REDIS_STREAM_MAX_LEN),

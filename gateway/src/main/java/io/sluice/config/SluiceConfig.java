@@ -32,6 +32,7 @@ public record SluiceConfig(
         int fanoutQueueCapacity,
         int eventLoopThreads,
         Transport transport,
+        boolean deferAccept,
         String backplane,
         String redisStreamKey,
         int redisStreamMaxLen,
@@ -97,6 +98,11 @@ public record SluiceConfig(
     public static final int DEFAULT_EVENT_LOOP_THREADS = 0;
     /** Native epoll where it loads, NIO elsewhere, so one jar runs on Linux servers and on laptops. */
     public static final Transport DEFAULT_TRANSPORT = Transport.AUTO;
+    /**
+     * On: a connection reaches the event loop with its request already there (one wake-up, not two, per stream;
+     * bench/ANALYSIS.md, "New streams: the kernel holds a connection until its request arrives").
+     */
+    public static final boolean DEFAULT_DEFER_ACCEPT = true;
     /** A single node: nothing to set up; cluster mode is an explicit choice of a Redis URL. */
     public static final String DEFAULT_BACKPLANE = "local";
     /** Redis key; namespaced so the stream does not collide with an application's keys in a shared Redis. */
@@ -169,6 +175,7 @@ public record SluiceConfig(
                 .set(ConfigKey.FANOUT_QUEUE_CAPACITY, fanoutQueueCapacity, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.EVENT_LOOP_THREADS, eventLoopThreads, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.TRANSPORT, transport, CONSTRUCTOR_SOURCE)
+                .set(ConfigKey.DEFER_ACCEPT, deferAccept, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.BACKPLANE, backplane, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.REDIS_STREAM_KEY, redisStreamKey, CONSTRUCTOR_SOURCE)
                 .set(ConfigKey.REDIS_STREAM_MAX_LEN, redisStreamMaxLen, CONSTRUCTOR_SOURCE)
