@@ -23,7 +23,8 @@
 # --prewarm-url), so the cold server's first seconds are measured by a warm client; the server under test idles
 # meanwhile. SLUICE_FLAGS (words) are added to every Sluice gateway's flags, e.g. SLUICE_FLAGS=--transport=io_uring;
 # SLUICE_JAR runs another build of the gateway. A_WARMUP (default 5s, the issue's) is scenario a's warm-up before its
-# measured 30 s: a longer one shows the steady state without the first seconds of load.
+# measured 30 s: a longer one shows the steady state without the first seconds of load. NCHAN_LISTEN (words) are added
+# to nchan's listen directive, e.g. NCHAN_LISTEN=deferred (Linux TCP_DEFER_ACCEPT, what Sluice's deferAccept sets).
 #
 # VARIANTS (default "sluice nchan") lists what runs in each round, in order. Besides those two: sluice-uring (this
 # build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
@@ -94,7 +95,7 @@ http {
     nchan_message_timeout 1h;
     nchan_shared_memory_size 256M;
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port${NCHAN_LISTEN:+ $NCHAN_LISTEN};
         location ~ ^/pub/(.+)$ {
             nchan_publisher;
             nchan_channel_id \$1;
