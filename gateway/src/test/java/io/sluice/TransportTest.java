@@ -1,7 +1,9 @@
 package io.sluice;
 
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.sluice.config.SluiceConfig;
 import io.sluice.testing.GatewayFixture;
 import io.sluice.testing.SseEvent;
@@ -78,6 +80,16 @@ class TransportTest {
             assertNull(Transports.select(t, true, true).fallbackReason(), t.name());
         }
         assertEquals("epoll", Transports.select(SluiceConfig.Transport.AUTO, true, true).name());
+    }
+
+    @Test
+    void deferringAcceptIsOfferedByTheLinuxTransportsAndNotByNio() {
+        assertEquals(EpollChannelOption.TCP_DEFER_ACCEPT,
+                Transports.select(SluiceConfig.Transport.EPOLL, true, false).deferAcceptOption());
+        assertEquals(IoUringChannelOption.TCP_DEFER_ACCEPT,
+                Transports.select(SluiceConfig.Transport.IO_URING, true, true).deferAcceptOption());
+        assertNull(Transports.select(SluiceConfig.Transport.NIO, true, true).deferAcceptOption());
+        assertNull(Transports.select(SluiceConfig.Transport.AUTO, false, false).deferAcceptOption(), "auto without epoll");
     }
 
     @Test
