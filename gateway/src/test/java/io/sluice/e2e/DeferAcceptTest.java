@@ -23,7 +23,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * gateway takes every connection at once. One event loop, so accepts happen in the kernel's queue order.
  */
 class DeferAcceptTest {
-    private static final Duration WAIT = Duration.ofSeconds(10);
     /**
      * The kernel holds a silent connection until its first SYN-ACK retransmission (1 s) is answered; an observation
      * later than this cannot tell deferred from accepted, and the probe is made again.
@@ -36,7 +35,6 @@ class DeferAcceptTest {
     @AfterEach
     void stop() {
         closeAll(resources);
-        resources.clear();
         if (gateway != null) {
             gateway.close();
             gateway = null;
