@@ -34,12 +34,12 @@ stop_gateway() {
 # start_gateway LOG_PREFIX JVM_ARRAY_NAME [gateway flags...] -> PORT, GW_PID; logs to LOG_PREFIX.gateway.out/.err.
 # Returns once the gateway printed its listening line (after its start-up warm-up, `warmup`: at most 30 s by default, then a quarter of it waiting for the compiler;
 # on its one pinned core all of it), waiting up to 60 s. Pinned to
-# CPU ${GATEWAY_CPU:-1}.
+# CPU ${GATEWAY_CPU:-1}. GATEWAY_JAVA names the java to run it with (default: java on the PATH).
 start_gateway() {
   local log=$1 jvm_name=$2; shift 2
   local -n jvm=$jvm_name
   PORT=$(free_port)
-  taskset -c "${GATEWAY_CPU:-1}" java "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
+  taskset -c "${GATEWAY_CPU:-1}" "${GATEWAY_JAVA:-java}" "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
     >"$log.gateway.out" 2>"$log.gateway.err" &
   GW_PID=$!
   for _ in $(seq 1 600); do

@@ -28,8 +28,9 @@
 #
 # VARIANTS (default "sluice nchan") lists what runs in each round, in order. Besides those two: sluice-uring (this
 # build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
-# GATEWAY_JVM's; BASE_NOTE says in RESULTS.md what it is), for interleaved old-against-new runs. The extra variants' files
-# sit beside the others (<scenario>.<variant>.r<round>...); RESULTS.md's table shows sluice and nchan.
+# GATEWAY_JVM's, by the java BASE_JAVA names, default the PATH's; BASE_NOTE says in RESULTS.md what it is), for
+# interleaved old-against-new runs. The extra variants' files sit beside the others (<scenario>.<variant>.r<round>...);
+# RESULTS.md's table shows sluice and nchan.
 # Needs: a built tree (mvn -B -q -DskipTests package), nginx and libnginx-mod-nchan, taskset (util-linux), ss
 # (iproute2), curl, python3, /usr/bin/time. Only 127.0.0.1 is used; the system's nginx service is never touched.
 set -euo pipefail
@@ -173,7 +174,7 @@ start_server() {
   case "$server" in
     sluice) start_gateway "$log" GATEWAY_JVM "${SLUICE_EXTRA[@]}" "$@"; SERVER_PIDS=$GW_PID ;;
     sluice-uring) start_gateway "$log" GATEWAY_JVM "${SLUICE_EXTRA[@]}" --transport=io_uring "$@"; SERVER_PIDS=$GW_PID ;;
-    sluice-base) GATEWAY_JAR=$BASE_JAR start_gateway "$log" BASE_JVM "$@"; SERVER_PIDS=$GW_PID ;;
+    sluice-base) GATEWAY_JAR=$BASE_JAR GATEWAY_JAVA=${BASE_JAVA:-java} start_gateway "$log" BASE_JVM "$@"; SERVER_PIDS=$GW_PID ;;
     nchan) start_nchan "$log" ;;
   esac
 }
