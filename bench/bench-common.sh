@@ -42,10 +42,17 @@ start_gateway() {
   taskset -c "${GATEWAY_CPU:-1}" "${GATEWAY_JAVA:-java}" "${jvm[@]}" -jar "$GATEWAY_JAR" --port="$PORT" "${GATEWAY_FLAGS[@]}" "$@" \
     >"$log.gateway.out" 2>"$log.gateway.err" &
   GW_PID=$!
+  wait_listening "$log.gateway.out" 'sluice listening' "$GW_PID" "$log.gateway.err" gateway
+}
+
+# wait_listening OUT_FILE LINE_START PID ERR_FILE NAME: returns once a line of OUT_FILE starts with LINE_START (at most
+# 60 s); fails, printing ERR_FILE, if PID ends first.
+wait_listening() {
+  local out=$1 start=$2 pid=$3 err=$4 name=$5
   for _ in $(seq 1 600); do
-    grep -q '^sluice listening' "$log.gateway.out" 2>/dev/null && return 0
-    kill -0 "$GW_PID" 2>/dev/null || { cat "$log.gateway.err" >&2; return 1; }
+    grep -q "^$start" "$out" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$err" >&2; return 1; }
     sleep 0.1
   done
-  echo "gateway did not start" >&2; return 1
+  echo "$name did not start" >&2; return 1
 }

@@ -184,7 +184,9 @@ def render_variants(used, w):
     else:
         described = "sluice-base: the build before issue 12's changes, with the JVM flags above"
     w(f"Variants interleaved in the same rounds (`VARIANTS`; {described}; sluice-uring: this build with "
-      "`transport = io_uring`), per round:\n")
+      "`transport = io_uring`; netty-floor: bench's `NettyFloorServer`, Netty's epoll transport and HTTP codec with "
+      "the gateway's JVM flags and nothing of Sluice, no warm-up: what the runtime and the codec alone cost), "
+      "per round:\n")
     for title, label, variants, cells in rows:
         if title:
             w(f"\n| {title} | " + " | ".join(variants) + " |")

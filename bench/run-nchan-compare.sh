@@ -29,7 +29,8 @@
 # VARIANTS (default "sluice nchan") lists what runs in each round, in order. Besides those two: sluice-uring (this
 # build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
 # GATEWAY_JVM's, by the java BASE_JAVA names, default the PATH's; BASE_NOTE says in RESULTS.md what it is), for
-# interleaved old-against-new runs. The extra variants' files sit beside the others (<scenario>.<variant>.r<round>...);
+# interleaved old-against-new runs, and netty-floor (bench's NettyFloorServer: Netty's epoll transport and HTTP codec
+# with the gateway's JVM flags and nothing of Sluice, speaking nchan's API: what the runtime and codec alone cost). The extra variants' files sit beside the others (<scenario>.<variant>.r<round>...);
 # RESULTS.md's table shows sluice and nchan.
 # Needs: a built tree (mvn -B -q -DskipTests package), nginx and libnginx-mod-nchan, taskset (util-linux), ss
 # (iproute2), curl, python3, /usr/bin/time. Only 127.0.0.1 is used; the system's nginx service is never touched.
@@ -176,10 +177,22 @@ start_server() {
     sluice-uring) start_gateway "$log" GATEWAY_JVM "${SLUICE_EXTRA[@]}" --transport=io_uring "$@"; SERVER_PIDS=$GW_PID ;;
     sluice-base) GATEWAY_JAR=$BASE_JAR GATEWAY_JAVA=${BASE_JAVA:-java} start_gateway "$log" BASE_JVM "$@"; SERVER_PIDS=$GW_PID ;;
     nchan) start_nchan "$log" ;;
+    netty-floor) start_floor "$log"; SERVER_PIDS=$GW_PID ;;
   esac
 }
 # The generator's --server for a variant.
-api_of() { case "$1" in sluice*) echo sluice ;; *) echo "$1" ;; esac; }
+api_of() { case "$1" in sluice*) echo sluice ;; netty-floor) echo nchan ;; *) echo "$1" ;; esac; }
+
+# start_floor LOG_PREFIX -> PORT, GW_PID: the netty-floor variant (io.sluice.bench.floor.NettyFloorServer from the bench
+# jar, with the gateway's JVM flags, pinned like it); stop_gateway stops it.
+start_floor() {
+  local log=$1
+  PORT=$(free_port)
+  taskset -c "${GATEWAY_CPU:-1}" "${GATEWAY_JAVA:-java}" "${GATEWAY_JVM[@]}" -cp "$BENCH_JAR" \
+    io.sluice.bench.floor.NettyFloorServer --port="$PORT" >"$log.floor.out" 2>"$log.floor.err" &
+  GW_PID=$!
+  wait_listening "$log.floor.out" 'floor listening' "$GW_PID" "$log.floor.err" netty-floor
+}
 
 # start_prewarm_server SERVER LOG_PREFIX -> PREWARM_URL: a second server of the same kind on CPU 0 (the generator's),
 # for the generator to warm up against (--prewarm-url); stopped by stop_servers. Call before start_server.
@@ -190,6 +203,7 @@ start_prewarm_server() {
   case "$1" in
     sluice*) GATEWAY_CPU=0 start_gateway "$2.prewarm" GATEWAY_JVM "${SLUICE_EXTRA[@]}"; PREWARM_GW=$GW_PID; GW_PID="" ;;
     nchan) SERVER_CPU=0 start_nchan "$2.prewarm"; PREWARM_NGINX=$NGINX_PID; PREWARM_DIR=$NGINX_DIR; NGINX_PID=""; NGINX_DIR="" ;;
+    netty-floor) GATEWAY_CPU=0 start_floor "$2.prewarm"; PREWARM_GW=$GW_PID; GW_PID="" ;;
   esac
   PREWARM_URL=http://127.0.0.1:$PORT
 }
