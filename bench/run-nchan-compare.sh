@@ -30,8 +30,9 @@
 # build with transport = io_uring) and sluice-base (BASE_JAR, an earlier build, run with BASE_JVM flags, default
 # GATEWAY_JVM's, by the java BASE_JAVA names, default the PATH's; BASE_NOTE says in RESULTS.md what it is), for
 # interleaved old-against-new runs, and netty-floor (bench's NettyFloorServer: Netty's epoll transport and HTTP codec
-# with the gateway's JVM flags and nothing of Sluice, speaking nchan's API: what the runtime and codec alone cost). The extra variants' files sit beside the others (<scenario>.<variant>.r<round>...);
-# RESULTS.md's table shows sluice and nchan.
+# with the gateway's JVM flags and nothing of Sluice, speaking nchan's API: what the runtime and codec alone cost).
+# The extra variants' files sit beside the others (<scenario>.<variant>.r<round>...); RESULTS.md's first table shows
+# sluice and nchan, a second one every variant.
 # Needs: a built tree (mvn -B -q -DskipTests package), nginx and libnginx-mod-nchan, taskset (util-linux), ss
 # (iproute2), curl, python3, /usr/bin/time. Only 127.0.0.1 is used; the system's nginx service is never touched.
 set -euo pipefail

@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
  * The floor of the committed shape, for bench/run-nchan-compare.sh's {@code netty-floor} variant: the least a JVM with
  * Netty's epoll transport and HTTP codec does to serve the comparison's scenarios, so a run shows what the runtime and
  * the codec cost before anything Sluice adds (history, the access log, authentication, metrics, limits, ordering across
- * loops). Not a product and not tested as one: it speaks the load generator's nchan API ({@code --server nchan}) and
- * nothing else.
+ * loops). Not a product: it speaks the load generator's nchan API ({@code --server nchan}) and nothing else, validates
+ * nothing and keeps nothing (its test checks that it answers what the generator reads).
  *
  * <ul>
  *   <li>{@code GET /sub/A,B}: answers {@code 200 text/event-stream} and keeps the connection as a subscriber of each
